@@ -1,0 +1,3 @@
+module carecoord/e2e
+
+go 1.26.0

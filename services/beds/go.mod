@@ -1,0 +1,3 @@
+module carecoord/services/beds
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module carecoord/services/caseload
+
+go 1.26.0

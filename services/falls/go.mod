@@ -1,0 +1,3 @@
+module carecoord/services/falls
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module carecoord/services/gateway
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module carecoord/services/referrals
+
+go 1.26.0
