@@ -34,6 +34,10 @@ type Options struct {
 	Logger pebble.Logger
 	// Now is the clock for recorded-at times (tests).
 	Now func() time.Time
+	// AllowIncompleteRestore opens a store whose last Restore was interrupted,
+	// so that the raft backend can restore it again. Otherwise such a store
+	// fails to open with ErrIncompleteRestore.
+	AllowIncompleteRestore bool
 }
 
 // Stats are running counters, for benchmarks and metrics.
@@ -123,6 +127,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := s.loadLast(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if _, closer, err := db.Get(metaRestoring); err == nil {
+		closer.Close()
+		if !opts.AllowIncompleteRestore {
+			db.Close()
+			return nil, ErrIncompleteRestore
+		}
 	}
 	s.wg.Add(1)
 	go s.writeLoop()

@@ -1,6 +1,8 @@
 package embedded_test
 
 import (
+	"time"
+
 	"testing"
 
 	"carecoord/pkg/eventstore"
@@ -29,3 +31,5 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func fixedTime() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }
