@@ -1,0 +1,176 @@
+// Package eventbus carries events from the event store to handlers over
+// watermill. Each handler group is a durable consumer: a Subscriber resumes
+// from its checkpoint, catches up and stays live. The router built here gives
+// every handler panic recovery, retry with exponential backoff, a parked
+// stream for events that keep failing (see Replay), correlation and causation
+// IDs in the handler's context (see DerivedMetadata), and one log line per
+// handled message.
+//
+// Handlers are watermill cqrs group event handlers, typed per event and
+// JSON-marshalled; an event type names itself with an EventType method.
+//
+// It imports pkg/eventstore and pkg/checkpoint.
+package eventbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/components/cqrs"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"go.uber.org/zap"
+
+	"carecoord/pkg/checkpoint"
+	"carecoord/pkg/eventstore"
+)
+
+// Event is implemented by every event type a handler takes: its type string,
+// "<service>.<EventName>.v<N>".
+type Event interface {
+	EventType() string
+}
+
+// Marshaler is the cqrs marshaler of carecoord's events: JSON, named by
+// EventType.
+var Marshaler = cqrs.JSONMarshaler{GenerateName: func(v any) string {
+	if e, ok := v.(Event); ok {
+		return e.EventType()
+	}
+	return cqrs.FullyQualifiedStructName(v)
+}}
+
+// Config configures a Bus.
+type Config struct {
+	Store       eventstore.Store
+	Checkpoints checkpoint.Store
+	Logger      *zap.Logger
+	// Retries before an event is parked (default 5), with backoff from
+	// RetryInterval (default 100ms) doubling up to 5s.
+	Retries       int
+	RetryInterval time.Duration
+	// FlushInterval is how often consumers write checkpoints (default 200ms).
+	FlushInterval time.Duration
+}
+
+// Bus is a watermill router of carecoord's event handlers.
+type Bus struct {
+	cfg       Config
+	router    *message.Router
+	processor *cqrs.EventGroupProcessor
+
+	mu   sync.Mutex
+	subs []*Subscriber
+}
+
+// New builds the router and its middleware.
+func New(cfg Config) (*Bus, error) {
+	if cfg.Store == nil || cfg.Checkpoints == nil {
+		return nil, errors.New("eventbus: a store and a checkpoint store are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 5
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = 100 * time.Millisecond
+	}
+	wlog := newWatermillLogger(cfg.Logger)
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, wlog)
+	if err != nil {
+		return nil, err
+	}
+	poison, err := middleware.PoisonQueue(parkingPublisher{store: cfg.Store}, "$parked")
+	if err != nil {
+		return nil, err
+	}
+	retry := middleware.Retry{
+		MaxRetries:      cfg.Retries,
+		InitialInterval: cfg.RetryInterval,
+		MaxInterval:     5 * time.Second,
+		Multiplier:      2,
+		Logger:          wlog,
+	}
+	// The first middleware added is the outermost: log what finally
+	// happened, park what retries could not fix, retry, turn panics into
+	// errors.
+	router.AddMiddleware(logHandled(cfg.Logger), poison, retry.Middleware, middleware.Recoverer)
+	b := &Bus{cfg: cfg, router: router}
+	b.processor, err = cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
+		GenerateSubscribeTopic: func(p cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {
+			return p.EventGroupName, nil
+		},
+		SubscriberConstructor: func(p cqrs.EventGroupProcessorSubscriberConstructorParams) (message.Subscriber, error) {
+			return b.subscriber(p.EventGroupName, p.EventGroupHandlers), nil
+		},
+		// A consumer's filter selects only its types; anything else is a
+		// replay of a type it no longer handles, and is skipped.
+		AckOnUnknownEvent: true,
+		Marshaler:         Marshaler,
+		Logger:            wlog,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Subscriber {
+	types := make([]string, 0, len(handlers))
+	for _, h := range handlers {
+		types = append(types, Marshaler.Name(h.NewEvent()))
+	}
+	sub := NewSubscriber(b.cfg.Store, b.cfg.Checkpoints, SubscriberConfig{
+		Consumer:      consumer,
+		Filter:        eventstore.Filter{EventTypes: types},
+		Logger:        b.cfg.Logger,
+		FlushInterval: b.cfg.FlushInterval,
+	})
+	b.mu.Lock()
+	b.subs = append(b.subs, sub)
+	b.mu.Unlock()
+	return sub
+}
+
+// AddHandlers registers a durable consumer: a group of handlers that see their
+// events in log order, one at a time. The name is the consumer's checkpoint
+// key: name it after the reaction ("caseload.OpenEpisodeOnReferralAccepted")
+// and never rename it casually.
+func (b *Bus) AddHandlers(consumer string, handlers ...cqrs.GroupEventHandler) error {
+	return b.processor.AddHandlersGroup(consumer, handlers...)
+}
+
+// Run runs the router until ctx ends or Close is called.
+func (b *Bus) Run(ctx context.Context) error { return b.router.Run(ctx) }
+
+// Running is closed once the router's handlers are running.
+func (b *Bus) Running() chan struct{} { return b.router.Running() }
+
+// Close stops taking events, waits for the handlers in flight and writes the
+// consumers' checkpoints.
+func (b *Bus) Close() error { return b.router.Close() }
+
+// CaughtUp returns nil when every consumer has handled the log as it was when
+// the consumer started, or an error naming the consumers still catching up.
+func (b *Bus) CaughtUp() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var behind []string
+	for _, s := range b.subs {
+		if !s.CaughtUp() {
+			behind = append(behind, s.Consumer())
+		}
+	}
+	if len(behind) > 0 {
+		sort.Strings(behind)
+		return fmt.Errorf("catching up: %s", strings.Join(behind, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package eventbus
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"go.uber.org/zap"
+
+	"carecoord/pkg/checkpoint"
+	"carecoord/pkg/eventstore"
+)
+
+// Subscriber is a watermill message.Subscriber over the event store for one
+// durable consumer. It resumes from the consumer's checkpoint, catches up,
+// then stays live. It hands over one message at a time and waits for its ack,
+// so a consumer sees events in log order; the checkpoint advances only past
+// acked events, and is written in batches (every FlushInterval), never once
+// per message.
+//
+// It also delivers the consumer's replay stream, where parked events are put
+// back for another try (see Replay).
+type Subscriber struct {
+	store    eventstore.Store
+	cps      checkpoint.Store
+	consumer string
+	filter   eventstore.Filter
+	logger   *zap.Logger
+	flush    time.Duration
+	redelay  time.Duration
+
+	closing   chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+
+	acked      atomic.Uint64 // main log position handled
+	caughtUpAt atomic.Uint64 // head when the store said caught up (+1, 0 = not yet)
+}
+
+// SubscriberConfig configures a Subscriber.
+type SubscriberConfig struct {
+	// Consumer names the durable subscription: its checkpoint key. A
+	// handler's name is its consumer, so renaming one is a migration.
+	Consumer string
+	Filter   eventstore.Filter
+	Logger   *zap.Logger
+	// FlushInterval is how often the checkpoint is written (default 200ms).
+	FlushInterval time.Duration
+	// RedeliveryDelay is the pause before a nacked message is sent again
+	// (default 100ms).
+	RedeliveryDelay time.Duration
+}
+
+// NewSubscriber returns a Subscriber for one consumer.
+func NewSubscriber(store eventstore.Store, cps checkpoint.Store, cfg SubscriberConfig) *Subscriber {
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 200 * time.Millisecond
+	}
+	if cfg.RedeliveryDelay <= 0 {
+		cfg.RedeliveryDelay = 100 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	return &Subscriber{
+		store: store, cps: cps, consumer: cfg.Consumer, filter: cfg.Filter,
+		logger: cfg.Logger.With(zap.String("consumer", cfg.Consumer)),
+		flush:  cfg.FlushInterval, redelay: cfg.RedeliveryDelay,
+		closing: make(chan struct{}),
+	}
+}
+
+// ReplayStream is the stream a consumer's parked events are put back on.
+func ReplayStream(consumer string) string { return "$replay-" + consumer }
+
+func replayConsumer(consumer string) string { return consumer + "#replay" }
+
+// Subscribe implements message.Subscriber. The topic is informational: what
+// a consumer receives is set by its filter.
+func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	from, err := s.cps.Load(ctx, s.consumer)
+	if err != nil {
+		return nil, err
+	}
+	replayFrom, err := s.cps.Load(ctx, replayConsumer(s.consumer))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	main, err := s.store.Subscribe(ctx, eventstore.SubscribeOptions{After: from, Filter: s.filter})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	replay, err := s.store.Subscribe(ctx, eventstore.SubscribeOptions{After: replayFrom, Filter: eventstore.Filter{StreamPrefixes: []string{ReplayStream(s.consumer)}}})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	s.acked.Store(uint64(from))
+	out := make(chan *message.Message)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		defer close(out)
+		s.deliver(ctx, out, main, replay, from, replayFrom)
+	}()
+	return out, nil
+}
+
+// deliver is the consumer's loop: one message in flight at a time.
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, main, replay eventstore.Subscription, from, replayFrom eventstore.Position) {
+	var replayAcked atomic.Uint64
+	replayAcked.Store(uint64(replayFrom))
+	saved, savedReplay := from, replayFrom
+	save := func() {
+		if p := eventstore.Position(s.acked.Load()); p != saved {
+			if err := s.cps.Save(context.WithoutCancel(ctx), s.consumer, p); err != nil {
+				s.logger.Error("saving checkpoint failed", zap.Error(err))
+				return
+			}
+			saved = p
+		}
+		if p := eventstore.Position(replayAcked.Load()); p != savedReplay {
+			if err := s.cps.Save(context.WithoutCancel(ctx), replayConsumer(s.consumer), p); err != nil {
+				s.logger.Error("saving replay checkpoint failed", zap.Error(err))
+				return
+			}
+			savedReplay = p
+		}
+	}
+	defer save()
+	tick := time.NewTicker(s.flush)
+	defer tick.Stop()
+	mainC, replayC := main.Messages(), replay.Messages()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			return
+		case <-tick.C:
+			save()
+		case m, ok := <-mainC:
+			if !ok {
+				s.ended(main)
+				return
+			}
+			switch {
+			case m.Event != nil:
+				if !s.send(ctx, out, m.Event) {
+					return
+				}
+				s.acked.Store(uint64(m.Event.Position))
+			case m.CaughtUp:
+				// Delivery is one at a time, so all before it is acked.
+				s.acked.Store(uint64(m.Checkpoint))
+				s.caughtUpAt.Store(uint64(m.Checkpoint) + 1)
+			case m.Checkpoint > 0:
+				// Everything up to here is handled or filtered out.
+				s.acked.Store(uint64(m.Checkpoint))
+			}
+		case m, ok := <-replayC:
+			if !ok {
+				s.ended(replay)
+				return
+			}
+			if m.Event == nil {
+				continue
+			}
+			if m.Event.Stream == ReplayStream(s.consumer) && !s.send(ctx, out, m.Event) {
+				return
+			}
+			replayAcked.Store(uint64(m.Event.Position))
+		}
+	}
+}
+
+func (s *Subscriber) ended(sub eventstore.Subscription) {
+	if err := sub.Err(); err != nil && !errors.Is(err, eventstore.ErrClosed) {
+		s.logger.Error("event store subscription ended", zap.Error(err))
+	}
+}
+
+// send hands one event to the router and waits until it is acked, sending it
+// again after a nack. It returns false when the subscriber is stopping.
+func (s *Subscriber) send(ctx context.Context, out chan<- *message.Message, ev *eventstore.RecordedEvent) bool {
+	for {
+		msg := toMessage(ctx, ev)
+		select {
+		case out <- msg:
+		case <-ctx.Done():
+			return false
+		case <-s.closing:
+			return false
+		}
+		select {
+		case <-msg.Acked():
+			return true
+		case <-msg.Nacked():
+			select {
+			case <-time.After(s.redelay):
+			case <-ctx.Done():
+				return false
+			case <-s.closing:
+				return false
+			}
+		case <-ctx.Done():
+			return false
+		case <-s.closing:
+			return false
+		}
+	}
+}
+
+// CaughtUp reports whether the consumer has handled everything that was in
+// the log when its subscription first reached the head.
+func (s *Subscriber) CaughtUp() bool {
+	at := s.caughtUpAt.Load()
+	return at > 0 && s.acked.Load() >= at-1
+}
+
+// Consumer is the durable name.
+func (s *Subscriber) Consumer() string { return s.consumer }
+
+// Close implements message.Subscriber: it stops delivery and writes the
+// checkpoint of what was acked.
+func (s *Subscriber) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.wg.Wait()
+	return nil
+}
