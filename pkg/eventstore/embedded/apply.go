@@ -26,9 +26,12 @@ type Outcome struct {
 	Err    error
 }
 
+// head is what the writer knows of a stream: its last revision and whether it
+// is tombstoned (cached together, so an append costs no lookup of either).
 type head struct {
-	rev    uint64
-	exists bool
+	rev     uint64
+	exists  bool
+	deleted bool
 }
 
 type idEntry struct {
@@ -46,7 +49,6 @@ type batchBuilder struct {
 	b       *pebble.Batch
 	heads   map[string]head
 	ids     map[[16]byte]idEntry
-	deleted map[string]bool
 	next    eventstore.Position
 	events  uint64
 	buf     []byte
@@ -58,7 +60,6 @@ func (s *Store) newBatchBuilder() *batchBuilder {
 		b:       s.db.NewBatch(),
 		heads:   make(map[string]head),
 		ids:     make(map[[16]byte]idEntry),
-		deleted: make(map[string]bool),
 		next:    s.last + 1,
 	}
 }
@@ -68,13 +69,6 @@ func (bb *batchBuilder) head(stream string) (head, error) {
 		return h, nil
 	}
 	return bb.s.loadHead(stream)
-}
-
-func (bb *batchBuilder) isDeleted(stream string) (bool, error) {
-	if bb.deleted[stream] {
-		return true, nil
-	}
-	return bb.s.loadDeleted(stream)
 }
 
 func (bb *batchBuilder) lookupID(id [16]byte) (idEntry, bool, error) {
@@ -92,22 +86,26 @@ func (bb *batchBuilder) add(cmd *Command, recordedAt time.Time) Outcome {
 	if err := eventstore.ValidateAppend(cmd.Stream, cmd.Events); err != nil {
 		return Outcome{Err: err}
 	}
-	deleted, err := bb.isDeleted(cmd.Stream)
-	if err != nil {
-		return Outcome{Err: err}
-	}
-	if deleted {
-		return Outcome{Err: eventstore.ErrStreamDeleted}
-	}
 	h, err := bb.head(cmd.Stream)
 	if err != nil {
 		return Outcome{Err: err}
 	}
-	if out, done := bb.idempotent(cmd, h); done {
-		return out
+	if h.deleted {
+		return Outcome{Err: eventstore.ErrStreamDeleted}
 	}
-	if !cmd.Expected.Matches(h.rev, h.exists) {
-		return Outcome{Err: wrongVersion(cmd, h)}
+	// An exact or no-stream expectation that holds means the append is new:
+	// a repeat would find the stream already moved past it. Only a failed
+	// expectation, or Any/StreamExists, needs the idempotency index (which
+	// keeps the common path free of index lookups).
+	_, exact := cmd.Expected.Revision()
+	holds := cmd.Expected.Matches(h.rev, h.exists)
+	if !holds || !(exact || cmd.Expected.IsNoStream()) {
+		if out, done := bb.idempotent(cmd, h); done {
+			return out
+		}
+		if !holds {
+			return Outcome{Err: wrongVersion(cmd, h)}
+		}
 	}
 	rev := h.rev + 1
 	if !h.exists {
@@ -172,22 +170,19 @@ func (bb *batchBuilder) addDelete(cmd *Command) Outcome {
 	if cmd.Stream == "" {
 		return Outcome{Err: &eventstore.InvalidEventError{Reason: "empty stream name"}}
 	}
-	deleted, err := bb.isDeleted(cmd.Stream)
-	if err != nil {
-		return Outcome{Err: err}
-	}
-	if deleted {
-		return Outcome{Err: eventstore.ErrStreamDeleted}
-	}
 	h, err := bb.head(cmd.Stream)
 	if err != nil {
 		return Outcome{Err: err}
+	}
+	if h.deleted {
+		return Outcome{Err: eventstore.ErrStreamDeleted}
 	}
 	if !cmd.Expected.Matches(h.rev, h.exists) {
 		return Outcome{Err: wrongVersion(cmd, h)}
 	}
 	_ = bb.b.Set(tombstoneKey(cmd.Stream), nil, nil)
-	bb.deleted[cmd.Stream] = true
+	h.deleted = true
+	bb.heads[cmd.Stream] = h
 	return Outcome{Result: eventstore.AppendResult{NextRevision: h.rev, Position: bb.next - 1}}
 }
 
@@ -204,9 +199,6 @@ func (bb *batchBuilder) publish() {
 	}
 	for k, v := range bb.heads {
 		s.heads[k] = v
-	}
-	for k := range bb.deleted {
-		s.deleted[k] = true
 	}
 	s.last = bb.next - 1
 }
@@ -234,24 +226,16 @@ func (s *Store) loadHead(stream string) (head, error) {
 	if err := it.Error(); err != nil {
 		return head{}, err
 	}
+	_, closer, err := s.db.Get(tombstoneKey(stream))
+	switch {
+	case err == nil:
+		closer.Close()
+		h.deleted = true
+	case !errors.Is(err, pebble.ErrNotFound):
+		return head{}, err
+	}
 	s.heads[stream] = h
 	return h, nil
-}
-
-func (s *Store) loadDeleted(stream string) (bool, error) {
-	if s.deleted[stream] {
-		return true, nil
-	}
-	_, closer, err := s.db.Get(tombstoneKey(stream))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	closer.Close()
-	s.deleted[stream] = true
-	return true, nil
 }
 
 func (s *Store) lookupID(id [16]byte) (idEntry, bool, error) {

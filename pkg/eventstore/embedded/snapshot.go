@@ -151,7 +151,6 @@ func (s *Store) Restore(r io.Reader) error {
 		return err
 	}
 	clear(s.heads)
-	clear(s.deleted)
 	s.last = 0
 	if err := s.loadLast(); err != nil {
 		return err

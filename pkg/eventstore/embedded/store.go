@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"carecoord/pkg/eventstore"
 )
@@ -68,8 +69,7 @@ type Store struct {
 
 	// State owned by the batch-building goroutine (the writer, or the raft FSM).
 	last    eventstore.Position
-	heads   map[string]head
-	deleted map[string]bool
+	heads map[string]head
 
 	// committed is the last durable position: readers never see past it.
 	committed atomic.Uint64
@@ -105,12 +105,21 @@ func Open(dir string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = quietLogger{}
 	}
-	db, err := pebble.Open(dir, &pebble.Options{
+	cache := pebble.NewCache(128 << 20)
+	defer cache.Unref()
+	popts := &pebble.Options{
 		FormatMajorVersion: pebble.FormatNewest,
 		// A larger memtable absorbs bursts of appends between flushes.
 		MemTableSize: 64 << 20,
+		Cache:        cache,
 		Logger:       logger,
-	})
+	}
+	// Bloom filters let a lookup of a stream or event ID that is not in a
+	// table skip it without reading its blocks.
+	for i := range popts.Levels {
+		popts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", dir, err)
 	}
@@ -121,7 +130,6 @@ func Open(dir string, opts Options) (*Store, error) {
 		closedCh: make(chan struct{}),
 		reqs:     make(chan *appendReq, 4096),
 		heads:    make(map[string]head),
-		deleted:  make(map[string]bool),
 		notify:   make(chan struct{}),
 	}
 	if err := s.loadLast(); err != nil {
@@ -211,12 +219,22 @@ func (s *Store) submit(ctx context.Context, cmd Command, size int) (eventstore.A
 }
 
 // writeLoop is group commit: it takes every append that is waiting, decides
-// them in order, writes them in one batch with one fsync, and answers them all.
+// them in order, writes them in one batch with one fsync, and answers them
+// all. It is pipelined: while one batch's fsync is in flight (in syncLoop),
+// the next batch is decided and written behind it. The write-ahead log is
+// sequential, so a batch is never durable before the ones ahead of it.
 func (s *Store) writeLoop() {
 	defer s.wg.Done()
-	batch := make([]*appendReq, 0, s.opts.MaxBatchCommands)
+	// At most one batch waits behind the one being synced.
+	syncs := make(chan *inflight, 1)
+	synced := make(chan struct{})
+	go s.syncLoop(syncs, synced)
+	defer func() {
+		close(syncs)
+		<-synced
+	}()
 	for first := range s.reqs {
-		batch = append(batch[:0], first)
+		batch := []*appendReq{first}
 		bytes := first.size
 	fill:
 		for len(batch) < s.opts.MaxBatchCommands && bytes < s.opts.MaxBatchBytes {
@@ -231,46 +249,96 @@ func (s *Store) writeLoop() {
 				break fill
 			}
 		}
-		s.commitBatch(batch)
+		if f := s.failure.Load(); f != nil {
+			answerAll(batch, *f)
+			continue
+		}
+		syncs <- s.writeBatch(batch)
 	}
 }
 
-func (s *Store) commitBatch(batch []*appendReq) {
-	if f := s.failure.Load(); f != nil {
-		for _, r := range batch {
-			r.done <- Outcome{Err: *f}
-		}
-		return
-	}
-	cmds := make([]*Command, len(batch))
-	for i, r := range batch {
+// inflight is a batch written to the log and waiting for its fsync.
+type inflight struct {
+	b    *pebble.Batch // nil when nothing was written
+	reqs []*appendReq
+	outs []Outcome
+	last eventstore.Position
+	evs  uint64
+	err  error
+}
+
+func (s *Store) writeBatch(reqs []*appendReq) *inflight {
+	cmds := make([]*Command, len(reqs))
+	for i, r := range reqs {
 		cmds[i] = &r.cmd
 	}
-	outs, err := s.ApplyBatch(cmds, s.opts.Now().UTC(), 0)
-	if err != nil {
-		// A storage failure is not a conflict: nothing of this batch is known
-		// to be durable, and the store stops taking writes.
-		failed := fmt.Errorf("embedded: store failed, reopen required: %w", err)
-		s.failure.Store(&failed)
-		for _, r := range batch {
-			r.done <- Outcome{Err: failed}
-		}
-		return
+	bb, outs := s.decide(cmds, s.opts.Now().UTC(), 0)
+	f := &inflight{reqs: reqs, outs: outs, last: s.last, evs: bb.events}
+	if bb.b.Empty() {
+		bb.b.Close()
+		return f
 	}
-	for i, r := range batch {
-		r.done <- outs[i]
+	wo := pebble.Sync
+	if s.opts.NoSync {
+		wo = pebble.NoSync
+		f.err = s.db.Apply(bb.b, wo)
+		bb.b.Close()
+	} else {
+		s.fsyncs.Add(1)
+		f.err = s.db.ApplyNoSyncWait(bb.b, wo)
+		f.b = bb.b
+	}
+	if f.err == nil {
+		// Later batches are decided on top of this one.
+		bb.publish()
+		f.last = s.last
+	}
+	return f
+}
+
+// syncLoop waits for each batch's fsync in order, then makes it visible and
+// answers its appends.
+func (s *Store) syncLoop(syncs <-chan *inflight, done chan<- struct{}) {
+	defer close(done)
+	for f := range syncs {
+		err := f.err
+		if f.b != nil {
+			if err == nil {
+				err = f.b.SyncWait()
+			}
+			f.b.Close()
+		}
+		if err == nil {
+			if f := s.failure.Load(); f != nil {
+				err = *f // an earlier batch failed: this one is not known durable
+			}
+		}
+		if err != nil {
+			// A storage failure is not a conflict: nothing of this batch is
+			// known to be durable, and the store stops taking writes.
+			failed := fmt.Errorf("embedded: store failed, reopen required: %w", err)
+			s.failure.CompareAndSwap(nil, &failed)
+			answerAll(f.reqs, *s.failure.Load())
+			continue
+		}
+		s.commits.Add(1)
+		s.events.Add(f.evs)
+		s.advance(f.last)
+		for i, r := range f.reqs {
+			r.done <- f.outs[i]
+		}
 	}
 }
 
-// ApplyBatch decides and commits a batch of commands. It is the one write path:
-// the embedded writer calls it for each group commit, and the raft backend's
-// state machine calls it for each replicated batch with the raft index, which
-// is stored atomically with the batch (so a replayed entry is recognised).
-// Calls must not run concurrently. The returned error is a storage failure;
-// per-command rejections are in the outcomes.
-func (s *Store) ApplyBatch(cmds []*Command, recordedAt time.Time, raftIndex uint64) ([]Outcome, error) {
+func answerAll(reqs []*appendReq, err error) {
+	for _, r := range reqs {
+		r.done <- Outcome{Err: err}
+	}
+}
+
+// decide builds a batch from commands against the committed state.
+func (s *Store) decide(cmds []*Command, recordedAt time.Time, raftIndex uint64) (*batchBuilder, []Outcome) {
 	bb := s.newBatchBuilder()
-	defer bb.b.Close()
 	outs := make([]Outcome, len(cmds))
 	for i, c := range cmds {
 		outs[i] = bb.add(c, recordedAt)
@@ -279,6 +347,18 @@ func (s *Store) ApplyBatch(cmds []*Command, recordedAt time.Time, raftIndex uint
 		_ = bb.b.Set(metaAppliedIndex, encodePos(eventstore.Position(raftIndex)), nil)
 	}
 	s.appends.Add(uint64(len(cmds)))
+	return bb, outs
+}
+
+// ApplyBatch decides and commits a batch of commands synchronously. The raft
+// backend's state machine calls it for each replicated batch with the raft
+// index, which is stored atomically with the batch (so a replayed entry is
+// recognised). Calls must not run concurrently with each other or with
+// Append. The returned error is a storage failure; per-command rejections are
+// in the outcomes.
+func (s *Store) ApplyBatch(cmds []*Command, recordedAt time.Time, raftIndex uint64) ([]Outcome, error) {
+	bb, outs := s.decide(cmds, recordedAt, raftIndex)
+	defer bb.b.Close()
 	if bb.b.Empty() {
 		return outs, nil
 	}
