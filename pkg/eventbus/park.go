@@ -57,15 +57,15 @@ func (parkingPublisher) Close() error { return nil }
 // ParkedEvent describes one parked event. Reason is the handler's error text,
 // which carecoord's errors keep free of patient data.
 type ParkedEvent struct {
-	ParkedID      uuid.UUID
-	ParkedAt      time.Time
-	Handler       string
-	Reason        string
-	EventID       string
-	EventType     string
-	Stream        string
-	Revision      string
-	Position      string
+	ParkedID       uuid.UUID
+	ParkedAt       time.Time
+	Handler        string
+	Reason         string
+	EventID        string
+	EventType      string
+	Stream         string
+	Revision       string
+	Position       string
 	ParkedRevision uint64
 }
 

@@ -48,7 +48,7 @@ type InvalidEventError struct {
 	Reason string
 }
 
-func (e *InvalidEventError) Error() string       { return "eventstore: invalid event: " + e.Reason }
+func (e *InvalidEventError) Error() string        { return "eventstore: invalid event: " + e.Reason }
 func (e *InvalidEventError) Is(target error) bool { return target == ErrInvalidEvent }
 
 // ValidateAppend checks what every backend must reject before writing.

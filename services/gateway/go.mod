@@ -1,3 +1,11 @@
 module carecoord/services/gateway
 
 go 1.26.0
+
+require (
+	github.com/google/uuid v1.6.0
+	github.com/graphql-go/graphql v0.8.1
+	go.uber.org/zap v1.28.0
+)
+
+require go.uber.org/multierr v1.10.0 // indirect

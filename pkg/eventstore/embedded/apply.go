@@ -45,22 +45,22 @@ type idEntry struct {
 // state, commands and recordedAt give the same bytes, which is what lets the
 // raft backend use this store as its state machine.
 type batchBuilder struct {
-	s       *Store
-	b       *pebble.Batch
-	heads   map[string]head
-	ids     map[[16]byte]idEntry
-	next    eventstore.Position
-	events  uint64
-	buf     []byte
+	s      *Store
+	b      *pebble.Batch
+	heads  map[string]head
+	ids    map[[16]byte]idEntry
+	next   eventstore.Position
+	events uint64
+	buf    []byte
 }
 
 func (s *Store) newBatchBuilder() *batchBuilder {
 	return &batchBuilder{
-		s:       s,
-		b:       s.db.NewBatch(),
-		heads:   make(map[string]head),
-		ids:     make(map[[16]byte]idEntry),
-		next:    s.last + 1,
+		s:     s,
+		b:     s.db.NewBatch(),
+		heads: make(map[string]head),
+		ids:   make(map[[16]byte]idEntry),
+		next:  s.last + 1,
 	}
 }
 

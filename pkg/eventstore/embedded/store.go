@@ -68,7 +68,7 @@ type Store struct {
 	failure  atomic.Pointer[error]
 
 	// State owned by the batch-building goroutine (the writer, or the raft FSM).
-	last    eventstore.Position
+	last  eventstore.Position
 	heads map[string]head
 
 	// committed is the last durable position: readers never see past it.

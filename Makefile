@@ -1,0 +1,60 @@
+# carecoord: the two commands a new user needs are `make run` and `make test`.
+# Everything else here is for the people who build it.
+
+GO        ?= go
+MODULES   := pkg services/referrals services/caseload services/beds services/falls services/gateway e2e
+PKGS      := $(addsuffix /...,$(addprefix ./,$(MODULES)))
+BIN       := bin/carecoord
+DATA_DIR  ?= .data
+LISTEN    ?= 127.0.0.1:8080
+TOOLS     := $(CURDIR)/.tools
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: all build run test lint fmt vet staticcheck bench bench-store crash-test e2e clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./services/gateway/cmd/carecoord
+
+## run: start carecoord (all services and the gateway) on the embedded store in $(DATA_DIR)
+run: build
+	./$(BIN) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --dev
+
+## test: every module's tests with the race detector, including the store's
+## conformance suite, the kill -9 crash test (20 cycles) and the e2e tests
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## lint: gofmt, go vet and staticcheck over every module
+lint: fmt vet staticcheck
+
+fmt:
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck: $(TOOLS)/staticcheck
+	$(TOOLS)/staticcheck $(PKGS)
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+## bench-store: the event store write benchmark against embedded and PostgreSQL
+bench-store:
+	bash scripts/bench-store.sh
+
+bench: bench-store
+
+## crash-test: the kill -9 test with many more cycles than `make test` runs
+CRASH_CYCLES ?= 200
+crash-test:
+	CARECOORD_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -run 'survives_kill_9' -v ./pkg/eventstore/embedded/
+
+## e2e: the end-to-end tests alone (real processes, real HTTP)
+e2e:
+	$(GO) test -count=1 -v ./e2e/...
+
+clean:
+	rm -rf bin .bench

@@ -1,0 +1,94 @@
+// Command carecoord is the one carecoord binary: `carecoord serve` runs the
+// gateway and the services it hosts. main only reads arguments and the
+// environment and hands over to internal/app, which does the wiring.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"carecoord/pkg/buildinfo"
+	"carecoord/pkg/logging"
+	"carecoord/services/gateway/internal/app"
+	"carecoord/services/gateway/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, restore the default so that a second one kills
+	// a shutdown that hangs.
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `carecoord coordinates community care: referrals, caseloads, community
+hospital beds and falls response, for integrated care teams.
+
+Usage:
+  carecoord serve [flags]   run the server (see carecoord help serve)
+  carecoord version         print the version
+  carecoord help [command]  show this help, or a command's
+`
+
+// run executes one command and returns the process exit status: 0 on
+// success, 1 when the command fails, 2 when it was called wrongly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr, lookupEnv)
+	case "version":
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "carecoord version: unexpected arguments %q\n", rest)
+			return 2
+		}
+		fmt.Fprintln(stdout, buildinfo.Version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && rest[0] == "serve" {
+			config.PrintUsage(stdout)
+			return 0
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "carecoord: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	cfg, err := config.Parse(args, lookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.PrintUsage(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "carecoord serve: %v\n\n", err)
+		config.PrintUsage(stderr)
+		return 2
+	}
+	logger, err := logging.New(cfg.Dev, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "carecoord serve: %v\n", err)
+		return 2
+	}
+	defer func() { _ = logger.Sync() }() // stderr cannot always be synced
+	if err := app.Run(ctx, cfg, stdout, logger); err != nil {
+		// Run has logged why, as it happened.
+		return 1
+	}
+	return 0
+}

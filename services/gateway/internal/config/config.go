@@ -1,0 +1,163 @@
+// Package config reads the settings of `carecoord serve` from command-line
+// flags, each of which takes its default from an environment variable named
+// after it (--data-dir ← CARECOORD_DATA_DIR), so that the same binary is
+// configured by flags on a laptop and by environment in a container.
+//
+// It imports only the standard library and pkg/logging (to validate levels).
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"carecoord/pkg/logging"
+)
+
+// EnvPrefix starts the name of every environment variable that sets a flag.
+const EnvPrefix = "CARECOORD_"
+
+// Config is what serve needs to start.
+type Config struct {
+	// DataDir holds the process's state; the embedded store lives in
+	// DataDir/eventstore.
+	DataDir string
+	// Listen is the HTTP address, host:port; port 0 picks a free port.
+	Listen string
+	// Dev switches to readable, coloured logs.
+	Dev bool
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// ShutdownTimeout bounds how long shutdown waits for in-flight requests
+	// and for each later step.
+	ShutdownTimeout time.Duration
+}
+
+// flagSet is the one table of serve's settings. A new setting is one line
+// here: its environment variable, usage text and validation by type follow
+// from it.
+func flagSet(c *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	// Errors are returned, and usage printed, by the caller.
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.DataDir, "data-dir", "./.data", "directory for the event store and other state")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP listen address, host:port (port 0 picks a free port)")
+	fs.BoolVar(&c.Dev, "dev", false, "development mode: readable, coloured logs")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "minimum log level: debug, info, warn or error")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	return fs
+}
+
+// EnvVar is the environment variable that sets the default of flag name.
+func EnvVar(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Parse reads serve's configuration: built-in defaults, overridden by the
+// environment (looked up with lookupEnv, normally os.LookupEnv), overridden
+// by args. It returns flag.ErrHelp when args ask for help.
+func Parse(args []string, lookupEnv func(string) (string, bool)) (Config, error) {
+	var c Config
+	fs := flagSet(&c)
+
+	fromEnv := map[string]string{}
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := EnvVar(f.Name)
+		v, ok := lookupEnv(env)
+		// An empty value counts as unset: `CARECOORD_X=` is how shells and
+		// compose files clear a variable.
+		if !ok || v == "" {
+			return
+		}
+		// Value.Set, not FlagSet.Set: the flag stays "not given", so that the
+		// command line still overrides it.
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("environment variable %s=%q: want %s (it sets --%s)", env, v, valueKind(f), f.Name))
+			return
+		}
+		fromEnv[f.Name] = env
+	})
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
+
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+
+	// Name where a bad value came from: a flag or its environment variable.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	source := func(name string) string {
+		if env, ok := fromEnv[name]; ok && !given[name] {
+			return env
+		}
+		return "--" + name
+	}
+	if err := c.validate(source); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func (c *Config) validate(source func(flagName string) string) error {
+	var errs []error
+	if strings.TrimSpace(c.DataDir) == "" {
+		errs = append(errs, fmt.Errorf("%s: must not be empty", source("data-dir")))
+	}
+	if err := checkListen(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("%s %q: %v", source("listen"), c.Listen, err))
+	}
+	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %v", source("log-level"), err))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be positive, got %s", source("shutdown-timeout"), c.ShutdownTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. 127.0.0.1:8080")
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+// valueKind describes what a flag accepts, for error messages: the flag
+// package itself only says "parse error".
+func valueKind(f *flag.Flag) string {
+	switch typ, _ := flag.UnquoteUsage(f); typ {
+	case "":
+		return "a boolean (true or false)"
+	case "duration":
+		return "a duration (e.g. 10s, 1m30s)"
+	default:
+		return "a " + typ
+	}
+}
+
+// PrintUsage writes serve's flags with their defaults and environment
+// variables.
+func PrintUsage(w io.Writer) {
+	fs := flagSet(&Config{})
+	fmt.Fprintf(w, "Usage: carecoord serve [flags]\n\nFlags (each defaults to its environment variable when set):\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  %s\n", strings.TrimSpace("--"+f.Name+" "+typ))
+		fmt.Fprintf(w, "        %s (default %q, env %s)\n", usage, f.DefValue, EnvVar(f.Name))
+	})
+}

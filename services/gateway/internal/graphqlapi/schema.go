@@ -1,0 +1,30 @@
+// Package graphqlapi builds the gateway's GraphQL schema in Go code, one file
+// per type. Resolvers stay one-line reads of Deps; the federated schema of the
+// services grows here (or is composed here) in later work.
+//
+// It imports graphql-go and the standard library; transport lives in
+// graphqlhttp.
+package graphqlapi
+
+import (
+	"fmt"
+
+	"github.com/graphql-go/graphql"
+)
+
+// Deps is what the resolvers read from.
+type Deps struct {
+	ServerInfo ServerInfo
+}
+
+// NewSchema builds the schema. An error means the schema is inconsistent: the
+// process must not start with it.
+func NewSchema(d Deps) (graphql.Schema, error) {
+	schema, err := graphql.NewSchema(graphql.SchemaConfig{
+		Query: queryType(d),
+	})
+	if err != nil {
+		return graphql.Schema{}, fmt.Errorf("graphqlapi: build schema: %w", err)
+	}
+	return schema, nil
+}
