@@ -66,6 +66,9 @@ type Bus struct {
 
 	mu   sync.Mutex
 	subs []*Subscriber
+	// rebuild names the consumers whose checkpoints are in memory: read
+	// models held in memory, rebuilt from the log at every start.
+	rebuild map[string]bool
 }
 
 // New builds the router and its middleware.
@@ -102,7 +105,7 @@ func New(cfg Config) (*Bus, error) {
 	// happened, park what retries could not fix, retry, turn panics into
 	// errors.
 	router.AddMiddleware(logHandled(cfg.Logger), poison, retry.Middleware, middleware.Recoverer)
-	b := &Bus{cfg: cfg, router: router}
+	b := &Bus{cfg: cfg, router: router, rebuild: map[string]bool{}}
 	b.processor, err = cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
 		GenerateSubscribeTopic: func(p cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {
 			return p.EventGroupName, nil
@@ -127,7 +130,13 @@ func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Su
 	for _, h := range handlers {
 		types = append(types, Marshaler.Name(h.NewEvent()))
 	}
-	sub := NewSubscriber(b.cfg.Store, b.cfg.Checkpoints, SubscriberConfig{
+	cps := b.cfg.Checkpoints
+	b.mu.Lock()
+	if b.rebuild[consumer] {
+		cps = checkpoint.NewMemory()
+	}
+	b.mu.Unlock()
+	sub := NewSubscriber(b.cfg.Store, cps, SubscriberConfig{
 		Consumer:      consumer,
 		Filter:        eventstore.Filter{EventTypes: types},
 		Logger:        b.cfg.Logger,
@@ -144,6 +153,16 @@ func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Su
 // key: name it after the reaction ("caseload.OpenEpisodeOnReferralAccepted")
 // and never rename it casually.
 func (b *Bus) AddHandlers(consumer string, handlers ...cqrs.GroupEventHandler) error {
+	return b.processor.AddHandlersGroup(consumer, handlers...)
+}
+
+// AddProjection registers a read model held in memory: like AddHandlers, but
+// its position is not kept across restarts, so it is rebuilt from the start
+// of the log each time the process starts.
+func (b *Bus) AddProjection(consumer string, handlers ...cqrs.GroupEventHandler) error {
+	b.mu.Lock()
+	b.rebuild[consumer] = true
+	b.mu.Unlock()
 	return b.processor.AddHandlersGroup(consumer, handlers...)
 }
 

@@ -297,3 +297,35 @@ func TestBus_reports_caught_up_once_consumers_have_handled_the_log(t *testing.T)
 	close(release)
 	eventually(t, "caught up", func() bool { return bus.CaughtUp() == nil })
 }
+
+func TestBus_projection_is_rebuilt_from_the_start_at_every_start(t *testing.T) {
+	s := newStore(t)
+	cps, err := checkpoint.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cps.Close()
+	for i := 0; i < 3; i++ {
+		appendEvent(t, s, "bed-5", bedClosed{N: i}, eventstore.Metadata{})
+	}
+	for run := 0; run < 2; run++ {
+		var n atomic.Int32
+		bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: cps, Logger: zaptest.NewLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bus.AddProjection("test.BedCount", cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+			n.Add(1)
+			return nil
+		})); err != nil {
+			t.Fatal(err)
+		}
+		go bus.Run(context.Background())
+		<-bus.Running()
+		eventually(t, "three events", func() bool { return n.Load() == 3 })
+		bus.Close()
+	}
+	if p, _ := cps.Load(context.Background(), "test.BedCount"); p != 0 {
+		t.Fatalf("a projection's position reached the durable store: %d", p)
+	}
+}

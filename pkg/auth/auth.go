@@ -1,0 +1,117 @@
+// Package auth is who is asking: the Viewer a verified token describes, the
+// roles of ARCHITECTURE.md and what each may reach. The gateway puts the
+// Viewer in the request context; every service checks it again before it
+// returns patient data or runs a command.
+//
+// It imports pkg/errs.
+package auth
+
+import (
+	"context"
+	"slices"
+
+	"carecoord/pkg/errs"
+)
+
+// Role is what a user does.
+type Role string
+
+const (
+	// ICTClinician: referrals and caseload of their localities.
+	ICTClinician Role = "ict_clinician"
+	// BedManager: the bed board of every community hospital; patients only as
+	// far as their bed requests and stays.
+	BedManager Role = "bed_manager"
+	// FallsDispatcher: falls incidents and responders county-wide.
+	FallsDispatcher Role = "falls_dispatcher"
+	// Admin: everything, everywhere.
+	Admin Role = "admin"
+	// System is carecoord itself: process managers and demo data.
+	System Role = "system"
+)
+
+// Roles lists the roles a token may carry.
+var Roles = []Role{ICTClinician, BedManager, FallsDispatcher, Admin}
+
+// Viewer is the authenticated user.
+type Viewer struct {
+	// Subject is the user's stable ID (the token's sub); what audit and event
+	// metadata record.
+	Subject      string
+	Name         string
+	Role         Role
+	Localities   []string
+	Organisation string
+	// BreakGlassReason, when set, grants this request access outside the
+	// viewer's localities; it is audited and flagged.
+	BreakGlassReason string
+}
+
+type viewerKey struct{}
+
+// WithViewer returns ctx carrying v.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// From returns the viewer of ctx.
+func From(ctx context.Context) (Viewer, bool) {
+	v, ok := ctx.Value(viewerKey{}).(Viewer)
+	return v, ok
+}
+
+// Require returns the viewer, or UNAUTHENTICATED.
+func Require(ctx context.Context) (Viewer, error) {
+	v, ok := From(ctx)
+	if !ok || v.Subject == "" {
+		return Viewer{}, errs.Unauthenticated("sign in: send a bearer token", "no-viewer")
+	}
+	return v, nil
+}
+
+// SystemViewer is the identity of carecoord's own handlers.
+func SystemViewer(name string) Viewer {
+	return Viewer{Subject: "system:" + name, Name: name, Role: System}
+}
+
+// AllLocalities reports whether the viewer reaches every locality.
+func (v Viewer) AllLocalities() bool {
+	return v.Role == Admin || v.Role == System || v.Role == FallsDispatcher || v.Role == BedManager
+}
+
+// Reaches reports whether the viewer may see a locality's patients.
+func (v Viewer) Reaches(locality string) bool {
+	if v.AllLocalities() || v.BreakGlassReason != "" {
+		return true
+	}
+	return slices.Contains(v.Localities, locality)
+}
+
+// HasRole reports whether the viewer has one of roles (admin and system have
+// every role).
+func (v Viewer) HasRole(roles ...Role) bool {
+	if v.Role == Admin || v.Role == System {
+		return true
+	}
+	return slices.Contains(roles, v.Role)
+}
+
+// RequireRole returns the viewer if it has one of roles, else FORBIDDEN.
+func RequireRole(ctx context.Context, roles ...Role) (Viewer, error) {
+	v, err := Require(ctx)
+	if err != nil {
+		return v, err
+	}
+	if !v.HasRole(roles...) {
+		return v, errs.Forbidden("your role may not do this", "role")
+	}
+	return v, nil
+}
+
+// RequireLocality returns FORBIDDEN unless the viewer reaches the locality.
+func (v Viewer) RequireLocality(locality string) error {
+	if !v.Reaches(locality) {
+		return errs.Forbidden("this record belongs to a locality outside your reach", "locality")
+	}
+	return nil
+}
