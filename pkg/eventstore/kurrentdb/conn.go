@@ -13,8 +13,8 @@ import (
 
 // conn is one esdb.Client and the calls using it. See the package
 // documentation for why clients are replaced rather than reused after
-// connection trouble, and why a fresh client is used by one caller at a time
-// until it has connected.
+// connection trouble, why a fresh client is used by one caller at a time
+// until it has connected, and why calls run in goroutines of their own.
 type conn struct {
 	client *esdb.Client
 	// gate holds one token while a caller uses a client that has not yet
@@ -73,6 +73,9 @@ func (s *Store) lease(ctx context.Context) (*lease, error) {
 		case <-ctx.Done():
 			c.inflight.Done()
 			return nil, ctx.Err()
+		case <-s.closing:
+			c.inflight.Done()
+			return nil, eventstore.ErrClosed
 		}
 		switch {
 		case c.retired.Load():
@@ -110,53 +113,134 @@ func (l *lease) release(err error) {
 	l.c.inflight.Done()
 }
 
-// retire stops handing c out, puts a fresh client in its place (unless the
-// store is closing) and closes c once no call uses it. A client that closed
-// itself after failed discovery has no caller blocked on it thanks to the
-// gate, so closing it is harmless.
+// retire stops handing c out (the next lease builds a fresh client) and
+// closes c once no call uses it. A call stuck inside the client (see the
+// package documentation) keeps it open rather than make it panic.
 func (s *Store) retire(c *conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if c.retired.Swap(true) {
 		return
 	}
+	s.mu.Lock()
 	if s.conn == c {
-		s.conn = nil // the next lease builds a fresh client
+		s.conn = nil
 	}
-	s.closers.Add(1)
+	s.mu.Unlock()
 	go func() {
-		defer s.closers.Done()
 		c.inflight.Wait()
 		_ = c.client.Close()
 	}()
 }
 
-// call runs fn on the current client. When fn fails because the request never
-// got to act (client closed, node not the leader), or, if retryUnavailable,
-// because the node was unavailable, it is run again on a fresh client, a few
-// times with a short pause.
-func (s *Store) call(ctx context.Context, retryUnavailable bool, fn func(*esdb.Client) error) error {
+// call runs fn on the current client, in a goroutine of its own so that the
+// caller leaves when ctx ends, or with ErrClosed when the store closes, even
+// if the client is stuck. When fn fails because the request never got to act
+// (client closed, node not the leader), or, if retryUnavailable, because the
+// node was unavailable, it is run again on a fresh client, a few times with a
+// short pause.
+func call[T any](ctx context.Context, s *Store, retryUnavailable bool, fn func(*esdb.Client) (T, error)) (T, error) {
+	var zero T
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return zero, eventstore.ErrClosed
+	}
+	s.calls.Add(1)
+	s.mu.Unlock()
+	defer s.calls.Done()
+
+	type result struct {
+		v   T
+		err error
+	}
 	const attempts = 3
-	var err error
 	for attempt := 1; ; attempt++ {
-		var l *lease
-		l, err = s.lease(ctx)
+		l, err := s.lease(ctx)
 		if err != nil {
-			return err
+			return zero, err
 		}
-		err = fn(l.c.client)
-		l.release(err)
-		if err == nil || attempt == attempts || ctx.Err() != nil {
-			return err
+		done := make(chan result, 1)
+		go func() {
+			v, err := fn(l.c.client)
+			l.release(err)
+			done <- result{v, err}
+		}()
+		var r result
+		select {
+		case r = <-done:
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		case <-s.closing:
+			return zero, eventstore.ErrClosed
 		}
-		if !notSent(err) && !(retryUnavailable && unavailable(err)) {
-			return err
+		if r.err == nil || attempt == attempts || ctx.Err() != nil {
+			return r.v, r.err
 		}
-		s.logger.Debug("kurrentdb: retrying on a fresh connection", "attempt", attempt, "err", err)
+		if !notSent(r.err) && !(retryUnavailable && unavailable(r.err)) {
+			return r.v, r.err
+		}
+		s.logger.Debug("kurrentdb: retrying on a fresh connection", "attempt", attempt, "err", r.err)
+		t := time.NewTimer(time.Duration(attempt) * 100 * time.Millisecond)
 		select {
 		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+			t.Stop()
+			return zero, r.err
+		case <-s.closing:
+			t.Stop()
+			return zero, eventstore.ErrClosed
+		case <-t.C:
 		}
+	}
+}
+
+// subscribeToAll starts a server subscription on a leased client. Like call,
+// it leaves when ctx ends even if the client is stuck; a subscription that
+// arrives after that is closed. The returned lease is released by the caller
+// when it is done with the subscription.
+func (s *Store) subscribeToAll(ctx context.Context, opts esdb.SubscribeToAllOptions) (*esdb.Subscription, *lease, error) {
+	l, err := s.lease(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	type result struct {
+		es  *esdb.Subscription
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		es, err := l.c.client.SubscribeToAll(ctx, opts)
+		l.established(err)
+		if err != nil {
+			l.release(err)
+		}
+		done <- result{es, err}
+	}()
+	select {
+	case r := <-done:
+		return r.es, l, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.err == nil {
+				_ = r.es.Close()
+				l.release(nil)
+			}
+		}()
+		return nil, nil, ctx.Err()
+	}
+}
+
+// waitTimeout waits for wg for at most d, reporting whether it finished.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
 	}
 }

@@ -95,6 +95,9 @@ func TestSubscriptionResumesAfterDropsWithoutGapsOrDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sub.Close()
+	for f.subscriptions.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

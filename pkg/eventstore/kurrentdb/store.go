@@ -25,10 +25,15 @@ type Store struct {
 	mu      sync.Mutex
 	conn    *conn // nil until needed or after the last one was retired
 	closed  bool
+	closing chan struct{} // closed when pending calls are to give up
+	calls   sync.WaitGroup
 	subs    map[*subscription]struct{}
 	subsWG  sync.WaitGroup
-	closers sync.WaitGroup // goroutines closing retired clients
 }
+
+// closeGrace is how long Close lets calls in progress finish before they
+// return ErrClosed.
+const closeGrace = 10 * time.Second
 
 var _ eventstore.Store = (*Store)(nil)
 
@@ -98,15 +103,16 @@ func newStore(conf *esdb.Configuration, o options) *Store {
 	conf.Logger = func(level esdb.LogLevel, format string, args ...any) {
 		logger.Debug("esdb client: "+fmt.Sprintf(format, args...), "level", level)
 	}
-	return &Store{conf: conf, logger: logger, opts: o, subs: map[*subscription]struct{}{}}
+	return &Store{conf: conf, logger: logger, opts: o, closing: make(chan struct{}), subs: map[*subscription]struct{}{}}
 }
 
 // Backend names the implementation.
 func (s *Store) Backend() string { return "kurrentdb" }
 
-// Close ends every subscription with ErrClosed, waits for calls in progress
-// (pending appends complete) and closes the connections. Later calls fail with
-// ErrClosed.
+// Close ends every subscription with ErrClosed, lets calls in progress
+// finish (pending appends complete; after closeGrace those still waiting
+// fail with ErrClosed) and closes the connection once no call uses it. Later
+// calls fail with ErrClosed.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -118,17 +124,21 @@ func (s *Store) Close() error {
 	for sub := range s.subs {
 		subs = append(subs, sub)
 	}
-	c := s.conn
 	s.mu.Unlock()
 
 	for _, sub := range subs {
 		sub.stop(eventstore.ErrClosed)
 	}
 	s.subsWG.Wait()
+	waitTimeout(&s.calls, closeGrace)
+	close(s.closing)
+	s.calls.Wait()
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
 	if c != nil {
 		s.retire(c)
 	}
-	s.closers.Wait()
 	return nil
 }
 
@@ -146,11 +156,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		data[i] = d
 	}
 	opts := esdb.AppendToStreamOptions{ExpectedRevision: toExpected(expected)}
-	var res *esdb.WriteResult
-	err := s.call(ctx, false, func(c *esdb.Client) error {
-		var err error
-		res, err = c.AppendToStream(ctx, stream, opts, data...)
-		return err
+	res, err := call(ctx, s, false, func(c *esdb.Client) (*esdb.WriteResult, error) {
+		return c.AppendToStream(ctx, stream, opts, data...)
 	})
 	if err != nil {
 		return s.appendError(ctx, stream, expected, events, err)
@@ -387,9 +394,8 @@ func (s *Store) DeleteStream(ctx context.Context, stream string, expected events
 		return &eventstore.InvalidEventError{Reason: "empty stream name"}
 	}
 	opts := esdb.TombstoneStreamOptions{ExpectedRevision: toExpected(expected)}
-	err := s.call(ctx, false, func(c *esdb.Client) error {
-		_, err := c.TombstoneStream(ctx, stream, opts)
-		return err
+	_, err := call(ctx, s, false, func(c *esdb.Client) (*esdb.DeleteResult, error) {
+		return c.TombstoneStream(ctx, stream, opts)
 	})
 	if err == nil {
 		return nil
@@ -401,36 +407,30 @@ func (s *Store) DeleteStream(ctx context.Context, stream string, expected events
 }
 
 func (s *Store) readStreamRaw(ctx context.Context, stream string, opts esdb.ReadStreamOptions, count uint64) ([]*esdb.RecordedEvent, error) {
-	var out []*esdb.RecordedEvent
-	err := s.call(ctx, true, func(c *esdb.Client) error {
-		out = out[:0]
+	return call(ctx, s, true, func(c *esdb.Client) ([]*esdb.RecordedEvent, error) {
 		rs, err := c.ReadStream(ctx, stream, opts, count)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rs.Close()
-		return drain(rs, func(ev *esdb.RecordedEvent) { out = append(out, ev) })
+		return drain(rs)
 	})
-	return out, err
 }
 
 func (s *Store) readAllRaw(ctx context.Context, dir esdb.Direction, from esdb.AllPosition, count int) ([]*esdb.RecordedEvent, error) {
-	var out []*esdb.RecordedEvent
-	err := s.call(ctx, true, func(c *esdb.Client) error {
-		out = out[:0]
+	return call(ctx, s, true, func(c *esdb.Client) ([]*esdb.RecordedEvent, error) {
 		rs, err := c.ReadAll(ctx, esdb.ReadAllOptions{Direction: dir, From: from}, uint64(count))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rs.Close()
-		return drain(rs, func(ev *esdb.RecordedEvent) { out = append(out, ev) })
+		return drain(rs)
 	})
-	return out, err
 }
 
 // drain reads rs to its end. The client panics on a response type it does
 // not know; that becomes an error here.
-func drain(rs *esdb.ReadStream, fn func(*esdb.RecordedEvent)) (err error) {
+func drain(rs *esdb.ReadStream) (out []*esdb.RecordedEvent, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("kurrentdb: unexpected read response: %v", r)
@@ -439,13 +439,13 @@ func drain(rs *esdb.ReadStream, fn func(*esdb.RecordedEvent)) (err error) {
 	for {
 		ev, err := rs.Recv()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return out, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if rec := ev.OriginalEvent(); rec != nil {
-			fn(rec)
+			out = append(out, rec)
 		}
 	}
 }

@@ -161,16 +161,10 @@ func (sub *subscription) attempt(st *subState) (progressed bool, err error) {
 		MaxSearchWindow:    window,
 		CheckpointInterval: multiplier,
 	}
-	l, err := sub.s.lease(ctx)
+	es, l, err := sub.s.subscribeToAll(ctx, opts)
 	if err != nil {
 		return false, err
 	}
-	es, err := l.c.client.SubscribeToAll(ctx, opts)
-	if err != nil {
-		l.release(err)
-		return false, err
-	}
-	l.established(nil)
 	defer func() {
 		_ = es.Close()
 		l.release(err)
