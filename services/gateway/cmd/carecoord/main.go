@@ -34,6 +34,7 @@ hospital beds and falls response, for integrated care teams.
 
 Usage:
   carecoord serve [flags]   run the server (see carecoord help serve)
+  carecoord token [flags]   issue a development token (--role, --locality, --name)
   carecoord version         print the version
   carecoord help [command]  show this help, or a command's
 `
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr, lookupEnv)
+	case "token":
+		return token(rest, stdout, stderr, lookupEnv)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintf(stderr, "carecoord version: unexpected arguments %q\n", rest)

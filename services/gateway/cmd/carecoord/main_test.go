@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"carecoord/pkg/auth"
 	"carecoord/pkg/buildinfo"
 )
 
@@ -57,5 +59,37 @@ func TestRun_version_is_exactly_one_line(t *testing.T) {
 	_, stdout, _ := runArgs(nil, "version")
 	if stdout != buildinfo.Version+"\n" {
 		t.Errorf("stdout = %q, want %q", stdout, buildinfo.Version+"\n")
+	}
+}
+
+func TestToken_prints_only_a_token_that_the_data_dir_key_verifies(t *testing.T) {
+	dir := t.TempDir()
+	env := func(k string) (string, bool) {
+		if k == "CARECOORD_DATA_DIR" {
+			return dir, true
+		}
+		return "", false
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"token", "--role", "ict_clinician", "--locality", "leek", "--name", "Sam Example"}, &out, &errOut, env)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	tok := strings.TrimSpace(out.String())
+	if strings.Count(tok, ".") != 2 || strings.Contains(tok, " ") {
+		t.Fatalf("stdout is not just a token: %q", out.String())
+	}
+	key, err := auth.LoadOrCreateDevKey(filepath.Join(dir, "dev-signing-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := key.Verifier().Verify(context.Background(), tok)
+	if err != nil || v.Role != auth.ICTClinician || len(v.Localities) != 1 || v.Localities[0] != "leek" || v.Name != "Sam Example" {
+		t.Fatalf("verified %+v, %v", v, err)
+	}
+	for _, bad := range [][]string{{"token", "--role", "wizard"}, {"token", "--role", "ict_clinician"}, {"token", "--role", "admin", "--locality", "atlantis"}} {
+		if code := run(context.Background(), bad, &out, &errOut, env); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"carecoord/pkg/auth"
 	"carecoord/pkg/buildinfo"
 	"carecoord/pkg/checkpoint"
 	"carecoord/pkg/eventbus"
@@ -83,6 +84,12 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	}
 	checks = append(checks, server.Check{Name: "subscriptions", Fn: func(context.Context) error { return bus.CaughtUp() }})
 
+	// Development tokens (`carecoord token`) are signed with this key.
+	devKey, err := auth.LoadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-signing-key"))
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+
 	schema, err := graphqlapi.NewSchema(graphqlapi.Deps{
 		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: store.Backend()},
 	})
@@ -93,7 +100,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	handler := server.New(server.Config{
 		Logger:  logger,
 		Checks:  checks,
-		GraphQL: graphqlhttp.Handler(schema, graphqlhttp.Options{}),
+		GraphQL: auth.Middleware(devKey.Verifier(), graphqlhttp.Handler(schema, graphqlhttp.Options{})),
 	})
 	return serveHTTP(ctx, cfg, handler, stdout, logger, hooks)
 }
@@ -127,6 +134,7 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, std
 	base := "http://" + dialable(ln.Addr())
 	fmt.Fprintf(stdout, "carecoord listening on %s\n", base)
 	fmt.Fprintf(stdout, "GraphiQL: %s/graphql\n", base)
+	fmt.Fprintf(stdout, "Get a token: carecoord token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", cfg.DataDir)
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 
 	select {
