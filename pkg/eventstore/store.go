@@ -6,8 +6,11 @@
 // Revisions and positions:
 //   - a stream's first event has revision 0; a stream with n events has head
 //     revision n-1;
-//   - the global log's first event has position 1; Start (0) is "before the
-//     first event". Positions grow by one per event in commit order.
+//   - positions increase in commit order; Start (0) is "before the first
+//     event". The embedded and raft backends number events 1, 2, 3...;
+//     KurrentDB's positions are sparse. Position+1 is the least position
+//     after an event, and only positions a store returned (or Start/End)
+//     may be passed back to it.
 package eventstore
 
 import (

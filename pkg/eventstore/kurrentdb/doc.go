@@ -18,9 +18,10 @@
 // Every append goes through the gRPC API as one implicit transaction whose
 // events are each written as a self-committed record, so an event's commit and
 // prepare positions are both its own record's offset, distinct for every
-// event and increasing in commit order (the server's AllReader and
-// StorageWriterService do this; the archived TCP-only explicit transactions
-// are the exception and are never used here). A carecoord [eventstore.Position]
+// event and increasing in commit order, and an append reports the offset of
+// its last event (the server's StorageWriterService, StorageChaser and
+// AllReader work this way; the archived TCP-only explicit transactions, never
+// used here, are the exception). A carecoord [eventstore.Position]
 // is that offset multiplied by 256. The low eight bits of an event's position
 // are therefore zero; a position with non-zero low bits means "just after the
 // event at the position with those bits cleared". That keeps the usual idiom
@@ -58,17 +59,20 @@
 //     plain wrong-expected-version).
 //   - Once endpoint discovery fails (a server restart is enough), the client
 //     closes itself for good and every later call fails with "connection is
-//     closed"; a goroutine that was waiting to hand its request to the client's
-//     connection loop at that moment blocks forever, and closing the client
-//     then makes such a goroutine panic. This package therefore owns a
-//     replaceable client: after any sign of connection trouble (unavailable,
-//     not leader, closed, discovery failed) it retires the client and builds a
-//     fresh one; until a fresh client has completed one call, callers use it
-//     one at a time (waiting honours their context), so discovery never has a
-//     queue of callers behind it; a retired client is closed only once no call
-//     is using it. Calls that cannot have reached the server (not leader,
-//     client closed) are retried on the fresh client; reads are also retried
-//     after unavailable.
+//     closed". Discovery runs inside the client's connection loop and ignores
+//     contexts; a call that hands the loop a request meanwhile waits, and
+//     waits forever if discovery then fails; closing the client under such a
+//     call makes it panic. So this package owns a replaceable client: after
+//     any sign of connection trouble (unavailable, not leader, closed,
+//     discovery failed) it retires the client and builds a fresh one; until
+//     a fresh client has completed one call, callers use it one at a time
+//     (waiting honours their context), so discovery never has callers queued
+//     behind it; every call runs in a goroutine of its own, so that its
+//     caller leaves when its context ends (or with ErrClosed when the store
+//     is closed) even if the client is stuck; and a retired client is closed
+//     only once no call is inside it. Calls that cannot have reached the
+//     server (not leader, client closed) are retried on the fresh client;
+//     reads are also retried after unavailable.
 //   - The client logs every failure to standard output by default; its log is
 //     routed to the package's slog logger at debug level, since everything that
 //     matters comes back as an error or is logged by this package.

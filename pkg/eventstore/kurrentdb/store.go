@@ -86,6 +86,7 @@ func Open(ctx context.Context, connectionString string, opts ...Option) (*Store,
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.maxBackoff = max(o.maxBackoff, o.minBackoff)
 	conf, err := esdb.ParseConnectionString(connectionString)
 	if err != nil {
 		return nil, fmt.Errorf("kurrentdb: connection string: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,5 +242,77 @@ func TestSubscriptionCloseAndCancelLeaveNoError(t *testing.T) {
 	s.mu.Unlock()
 	if n != 0 {
 		t.Fatalf("%d ended subscriptions still registered", n)
+	}
+}
+
+// blackHole accepts connections and never answers, so the client's endpoint
+// discovery hangs, ignoring contexts.
+func blackHole(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
+
+func TestCallsLeaveWhenTheClientIsStuck(t *testing.T) {
+	conf, err := esdb.ParseConnectionString("esdb://" + blackHole(t) + "?tls=false&maxDiscoverAttempts=1&gossipTimeout=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStore(conf, options{logger: quiet, pageSize: 512, minBackoff: 10 * time.Millisecond, maxBackoff: 50 * time.Millisecond})
+	sub, err := s.Subscribe(context.Background(), eventstore.SubscribeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	for _, read := range []func() error{
+		func() error { _, err := s.ReadStream(ctx, "s", 0, eventstore.Forwards, 1); return err },
+		func() error { _, err := s.ReadAll(ctx, eventstore.Start, eventstore.Forwards, 1); return err },
+		func() error {
+			_, err := s.Append(ctx, "s", eventstore.NoStream, validEvent())
+			return err
+		},
+	} {
+		if err := read(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call on a stuck client: %v, want the context's deadline", err)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("calls took %s to leave", d)
+	}
+	closed := make(chan struct{})
+	go func() { _ = s.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close hung on a stuck client")
+	}
+	if !errors.Is(sub.Err(), eventstore.ErrClosed) {
+		t.Fatalf("subscription Err() = %v, want ErrClosed", sub.Err())
 	}
 }
