@@ -17,8 +17,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./services/gateway/cmd/carecoord
 
-## run: start carecoord (all services and the gateway) on the embedded store in $(DATA_DIR)
+## run: start carecoord (all services and the gateway) on the embedded store in
+## $(DATA_DIR), loading demo data for the 23 localities on first start
 run: build
+	@if [ ! -d "$(DATA_DIR)/eventstore" ]; then ./$(BIN) seed --data-dir $(DATA_DIR) --log-level warn; fi
 	./$(BIN) serve --data-dir $(DATA_DIR) --listen $(LISTEN) --dev
 
 ## test: every module's tests with the race detector, including the store's

@@ -176,6 +176,20 @@ func (b *Bus) Running() chan struct{} { return b.router.Running() }
 // consumers' checkpoints.
 func (b *Bus) Close() error { return b.router.Close() }
 
+// HandledUpTo reports whether every consumer has handled (or passed over)
+// the log up to pos: with pos the head of the log, that nothing is left to
+// react to.
+func (b *Bus) HandledUpTo(pos eventstore.Position) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.subs {
+		if eventstore.Position(s.acked.Load()) < pos {
+			return false
+		}
+	}
+	return true
+}
+
 // CaughtUp returns nil when every consumer has handled the log as it was when
 // the consumer started, or an error naming the consumers still catching up.
 func (b *Bus) CaughtUp() error {

@@ -329,3 +329,31 @@ func TestBus_projection_is_rebuilt_from_the_start_at_every_start(t *testing.T) {
 		t.Fatalf("a projection's position reached the durable store: %d", p)
 	}
 }
+
+func TestBus_HandledUpTo_counts_events_a_consumer_filters_out(t *testing.T) {
+	s := newStore(t)
+	bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: checkpoint.NewMemory(), Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int32
+	if err := bus.AddHandlers("test.OnlyClosed", cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+		n.Add(1)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	go bus.Run(context.Background())
+	defer bus.Close()
+	<-bus.Running()
+	eventually(t, "caught up", func() bool { return bus.CaughtUp() == nil })
+	appendEvent(t, s, "bed-6", bedClosed{N: 1}, eventstore.Metadata{})
+	last := appendEvent(t, s, "bed-6", bedReopened{Bed: "6"}, eventstore.Metadata{}) // not this consumer's type
+	eventually(t, "the consumer to pass the event it does not handle", func() bool { return bus.HandledUpTo(last.Position) })
+	if n.Load() != 1 {
+		t.Fatalf("handled %d events, want 1", n.Load())
+	}
+	if bus.HandledUpTo(last.Position + 1) {
+		t.Fatal("handled past the head of the log")
+	}
+}

@@ -104,6 +104,14 @@ func (sub *subscription) run() {
 			if !sub.send(eventstore.SubscriptionMessage{CaughtUp: true, Checkpoint: pos}) {
 				return
 			}
+			sinceMatch = 0
+		} else if sinceMatch > 0 {
+			// Idle at the head after passing over events: say how far the
+			// log has been read, so a consumer can tell it is up to date.
+			if !sub.send(eventstore.SubscriptionMessage{Checkpoint: pos}) {
+				return
+			}
+			sinceMatch = 0
 		}
 		select {
 		case <-wait:

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"go.uber.org/zap"
+
 	"carecoord/pkg/buildinfo"
 	"carecoord/pkg/logging"
 	"carecoord/services/gateway/internal/app"
@@ -34,6 +36,7 @@ hospital beds and falls response, for integrated care teams.
 
 Usage:
   carecoord serve [flags]   run the server (see carecoord help serve)
+  carecoord seed [flags]    load demo data for the 23 localities (same flags as serve)
   carecoord token [flags]   issue a development token (--role, --locality, --name)
   carecoord version         print the version
   carecoord help [command]  show this help, or a command's
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr, lookupEnv)
+	case "seed":
+		return seed(ctx, rest, stdout, stderr, lookupEnv)
 	case "token":
 		return token(rest, stdout, stderr, lookupEnv)
 	case "version":
@@ -73,24 +78,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	return withConfig("serve", args, stdout, stderr, lookupEnv, func(cfg config.Config, logger *zap.Logger) error {
+		return app.Run(ctx, cfg, stdout, logger)
+	})
+}
+
+// seed loads demo data through the real commands and exits.
+func seed(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	return withConfig("seed", args, stdout, stderr, lookupEnv, func(cfg config.Config, logger *zap.Logger) error {
+		err := app.Seed(ctx, cfg, stdout, logger)
+		if err != nil {
+			logger.Error("seeding failed", zap.Error(err))
+		}
+		return err
+	})
+}
+
+// withConfig parses the shared settings, builds the logger and runs fn.
+func withConfig(name string, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool), fn func(config.Config, *zap.Logger) error) int {
 	cfg, err := config.Parse(args, lookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
 		config.PrintUsage(stdout)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "carecoord serve: %v\n\n", err)
+		fmt.Fprintf(stderr, "carecoord %s: %v\n\n", name, err)
 		config.PrintUsage(stderr)
 		return 2
 	}
 	logger, err := logging.New(cfg.Dev, cfg.LogLevel)
 	if err != nil {
-		fmt.Fprintf(stderr, "carecoord serve: %v\n", err)
+		fmt.Fprintf(stderr, "carecoord %s: %v\n", name, err)
 		return 2
 	}
 	defer func() { _ = logger.Sync() }() // stderr cannot always be synced
-	if err := app.Run(ctx, cfg, stdout, logger); err != nil {
-		// Run has logged why, as it happened.
+	if err := fn(cfg, logger); err != nil {
+		// It has logged why, as it happened.
 		return 1
 	}
 	return 0

@@ -24,9 +24,11 @@ import (
 	"carecoord/pkg/eventbus"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/eventstore/embedded"
+	"carecoord/pkg/locality"
 	"carecoord/services/gateway/internal/config"
 	"carecoord/services/gateway/internal/graphqlapi"
 	"carecoord/services/gateway/internal/graphqlhttp"
+	"carecoord/services/gateway/internal/hosting"
 	"carecoord/services/gateway/internal/server"
 	"carecoord/services/gateway/internal/shutdown"
 )
@@ -66,43 +68,106 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap.L
 //     graphqlapi.Deps.
 func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap.Logger, hooks *shutdown.Hooks) error {
 	logger.Info("starting carecoord", zap.String("version", buildinfo.Version), zap.String("data_dir", cfg.DataDir))
-
-	store, err := embedded.Open(filepath.Join(cfg.DataDir, "eventstore"), embedded.Options{})
-	if err != nil {
-		return fmt.Errorf("open event store: %w", err)
-	}
-	hooks.Add("eventstore", func(context.Context) error { return store.Close() })
-	logger.Info("event store open", zap.String("backend", store.Backend()))
-
-	checks := []server.Check{
-		{Name: "eventstore", Fn: storeReadable(store)},
-	}
-
-	bus, err := startEventBus(ctx, cfg, store, logger, hooks)
+	rt, err := openRuntime(ctx, cfg, logger, hooks)
 	if err != nil {
 		return err
 	}
-	checks = append(checks, server.Check{Name: "subscriptions", Fn: func(context.Context) error { return bus.CaughtUp() }})
+	checks := []server.Check{
+		{Name: "eventstore", Fn: storeReadable(rt.store)},
+		{Name: "subscriptions", Fn: func(context.Context) error { return rt.bus.CaughtUp() }},
+	}
 
 	// Development tokens (`carecoord token`) are signed with this key.
 	devKey, err := auth.LoadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-signing-key"))
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
+	withViewer := func(h http.Handler) http.Handler { return auth.Middleware(devKey.Verifier(), h) }
 
 	schema, err := graphqlapi.NewSchema(graphqlapi.Deps{
-		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: store.Backend()},
+		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()},
 	})
 	if err != nil {
 		return err
 	}
+	// Until the gateway composes them, each service's subgraph is served on
+	// its own path.
+	subgraphs := map[string]http.Handler{}
+	for _, svc := range rt.services {
+		s, err := svc.Schema()
+		if err != nil {
+			return fmt.Errorf("%s subgraph: %w", svc.Name, err)
+		}
+		subgraphs[svc.Name] = withViewer(graphqlhttp.Handler(s, graphqlhttp.Options{}))
+	}
 
 	handler := server.New(server.Config{
-		Logger:  logger,
-		Checks:  checks,
-		GraphQL: auth.Middleware(devKey.Verifier(), graphqlhttp.Handler(schema, graphqlhttp.Options{})),
+		Logger:    logger,
+		Checks:    checks,
+		GraphQL:   withViewer(graphqlhttp.Handler(schema, graphqlhttp.Options{})),
+		Subgraphs: subgraphs,
 	})
 	return serveHTTP(ctx, cfg, handler, stdout, logger, hooks)
+}
+
+// runtime is what serve and seed share: the store, the event bus and the
+// hosted services, already running.
+type runtime struct {
+	store    eventstore.Store
+	bus      *eventbus.Bus
+	services []hosting.Service
+}
+
+// openRuntime opens the store, builds the hosted services (which register
+// their projections and reactions on the bus) and then runs the bus.
+func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hooks *shutdown.Hooks) (*runtime, error) {
+	names, err := hosting.Parse(cfg.Services)
+	if err != nil {
+		return nil, err
+	}
+	store, err := embedded.Open(filepath.Join(cfg.DataDir, "eventstore"), embedded.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	hooks.Add("eventstore", func(context.Context) error { return store.Close() })
+	logger.Info("event store open", zap.String("backend", store.Backend()))
+
+	cps, err := checkpoint.Open(filepath.Join(cfg.DataDir, "local", "checkpoints"))
+	if err != nil {
+		return nil, err
+	}
+	hooks.Add("checkpoints", func(context.Context) error { return cps.Close() })
+	bus, err := eventbus.New(eventbus.Config{Store: store, Checkpoints: cps, Logger: logger.Named("eventbus")})
+	if err != nil {
+		return nil, err
+	}
+	services, err := hosting.Build(names, hosting.Deps{Store: store, Bus: bus, Localities: locality.Default(), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := runBus(ctx, bus, hooks); err != nil {
+		return nil, err
+	}
+	logger.Info("services running", zap.Strings("services", names))
+	return &runtime{store: store, bus: bus, services: services}, nil
+}
+
+// runBus runs the watermill router that carries events from the store to the
+// services' handlers. Its stop hook drains the handlers in flight and writes
+// their checkpoints before the store closes.
+func runBus(ctx context.Context, bus *eventbus.Bus, hooks *shutdown.Hooks) error {
+	running := make(chan error, 1)
+	go func() { running <- bus.Run(context.WithoutCancel(ctx)) }()
+	select {
+	case <-bus.Running():
+	case err := <-running:
+		return fmt.Errorf("event bus: %w", err)
+	}
+	hooks.Add("event handlers", func(context.Context) error {
+		err := bus.Close()
+		return errors.Join(err, <-running)
+	})
+	return nil
 }
 
 // serveHTTP binds the listener, announces it, and serves until ctx is done.
@@ -153,36 +218,6 @@ func dialable(addr net.Addr) string {
 		return addr.String()
 	}
 	return net.JoinHostPort("localhost", fmt.Sprint(tcp.Port))
-}
-
-// startEventBus runs the watermill router that carries events from the store
-// to the services' handlers, with consumer checkpoints in the node's local
-// state. Its stop hook drains the handlers in flight and writes their
-// checkpoints before the store closes.
-func startEventBus(ctx context.Context, cfg config.Config, store eventstore.Store, logger *zap.Logger, hooks *shutdown.Hooks) (*eventbus.Bus, error) {
-	cps, err := checkpoint.Open(filepath.Join(cfg.DataDir, "local", "checkpoints"))
-	if err != nil {
-		return nil, err
-	}
-	hooks.Add("checkpoints", func(context.Context) error { return cps.Close() })
-	bus, err := eventbus.New(eventbus.Config{Store: store, Checkpoints: cps, Logger: logger.Named("eventbus")})
-	if err != nil {
-		return nil, err
-	}
-	// The services register their projections and process managers here as
-	// they arrive.
-	running := make(chan error, 1)
-	go func() { running <- bus.Run(context.WithoutCancel(ctx)) }()
-	select {
-	case <-bus.Running():
-	case err := <-running:
-		return nil, fmt.Errorf("event bus: %w", err)
-	}
-	hooks.Add("event handlers", func(context.Context) error {
-		err := bus.Close()
-		return errors.Join(err, <-running)
-	})
-	return bus, nil
 }
 
 // storeReadable is ready when the store answers a read of the log's last

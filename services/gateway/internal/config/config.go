@@ -33,6 +33,9 @@ type Config struct {
 	Dev bool
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// Services names the domain services this process hosts
+	// (comma-separated; "all" for every one).
+	Services string
 	// ShutdownTimeout bounds how long shutdown waits for in-flight requests
 	// and for each later step.
 	ShutdownTimeout time.Duration
@@ -49,6 +52,7 @@ func flagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: readable, coloured logs")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "minimum log level: debug, info, warn or error")
+	fs.StringVar(&c.Services, "services", "all", "domain services to host, comma-separated: referrals, caseload, beds, falls (all)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	return fs
 }

@@ -32,6 +32,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// GraphQL serves /graphql (GET and POST).
 	GraphQL http.Handler
+	// Subgraphs serve each hosted service's own schema at
+	// /subgraphs/<name>/graphql, keyed by name.
+	Subgraphs map[string]http.Handler
 }
 
 // New returns the HTTP handler for the gateway process.
@@ -48,6 +51,10 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphQL != nil {
 		mux.Handle("GET /graphql", cfg.GraphQL)
 		mux.Handle("POST /graphql", cfg.GraphQL)
+	}
+	for name, h := range cfg.Subgraphs {
+		mux.Handle("GET /subgraphs/"+name+"/graphql", h)
+		mux.Handle("POST /subgraphs/"+name+"/graphql", h)
 	}
 	return logRequests(cfg.Logger, mux)
 }
