@@ -56,6 +56,19 @@ type Config struct {
 	RetryInterval time.Duration
 	// FlushInterval is how often consumers write checkpoints (default 200ms).
 	FlushInterval time.Duration
+	// Observe, when set, is told of every handled message: for metrics and
+	// for measuring projection lag (handled minus recorded).
+	Observe func(Handled)
+}
+
+// Handled describes one handled message.
+type Handled struct {
+	Consumer   string
+	EventType  string
+	RecordedAt time.Time
+	HandledAt  time.Time
+	Duration   time.Duration
+	Err        error
 }
 
 // Bus is a watermill router of carecoord's event handlers.
@@ -104,7 +117,7 @@ func New(cfg Config) (*Bus, error) {
 	// The first middleware added is the outermost: log what finally
 	// happened, park what retries could not fix, retry, turn panics into
 	// errors.
-	router.AddMiddleware(logHandled(cfg.Logger), poison, retry.Middleware, middleware.Recoverer)
+	router.AddMiddleware(logHandled(cfg.Logger, cfg.Observe), poison, retry.Middleware, middleware.Recoverer)
 	b := &Bus{cfg: cfg, router: router, rebuild: map[string]bool{}}
 	b.processor, err = cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
 		GenerateSubscribeTopic: func(p cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {

@@ -357,3 +357,29 @@ func TestBus_HandledUpTo_counts_events_a_consumer_filters_out(t *testing.T) {
 		t.Fatal("handled past the head of the log")
 	}
 }
+
+func TestBus_Observe_reports_each_handled_message_with_its_lag(t *testing.T) {
+	s := newStore(t)
+	var mu sync.Mutex
+	var seen []eventbus.Handled
+	bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: checkpoint.NewMemory(), Observe: func(h eventbus.Handled) {
+		mu.Lock()
+		seen = append(seen, h)
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.AddProjection("test.Lag", cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+	go bus.Run(context.Background())
+	defer bus.Close()
+	<-bus.Running()
+	ev := appendEvent(t, s, "bed-7", bedClosed{N: 1}, eventstore.Metadata{})
+	eventually(t, "one observation", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 1 })
+	h := seen[0]
+	if h.Consumer != "test.Lag" || h.EventType != "test.BedClosed.v1" || !h.RecordedAt.Equal(ev.RecordedAt) || h.HandledAt.Before(h.RecordedAt) || h.Err != nil {
+		t.Fatalf("observed %+v (event recorded at %v)", h, ev.RecordedAt)
+	}
+}

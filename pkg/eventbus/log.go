@@ -11,11 +11,17 @@ import (
 // logHandled writes one line per handled message: which consumer, which event
 // (type, position, ID), the correlation ID, how long it took, and the error.
 // Never the payload: it can hold patient data.
-func logHandled(logger *zap.Logger) message.HandlerMiddleware {
+func logHandled(logger *zap.Logger, observe func(Handled)) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
 			start := time.Now()
 			out, err := h(msg)
+			if observe != nil {
+				recorded, _ := time.Parse(time.RFC3339Nano, msg.Metadata.Get(KeyRecordedAt))
+				now := time.Now()
+				observe(Handled{Consumer: message.HandlerNameFromCtx(msg.Context()), EventType: msg.Metadata.Get(KeyName),
+					RecordedAt: recorded, HandledAt: now, Duration: now.Sub(start), Err: err})
+			}
 			fields := []zap.Field{
 				zap.String("consumer", message.HandlerNameFromCtx(msg.Context())),
 				zap.String("event_type", msg.Metadata.Get(KeyName)),

@@ -20,6 +20,8 @@ import (
 	"carecoord/pkg/eventbus"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/locality"
+	caseloadseed "carecoord/services/caseload/seed"
+	caseload "carecoord/services/caseload/service"
 	fallsseed "carecoord/services/falls/seed"
 	falls "carecoord/services/falls/service"
 	referralsseed "carecoord/services/referrals/seed"
@@ -28,7 +30,7 @@ import (
 
 // Names lists the services in the order they start and seed: referrals
 // before caseload (accepted referrals open episodes), beds and falls after.
-var Names = []string{"referrals", "falls"}
+var Names = []string{"referrals", "caseload", "falls"}
 
 // Deps is what every service is built from.
 type Deps struct {
@@ -86,6 +88,15 @@ func Build(names []string, d Deps) ([]Service, error) {
 			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error {
 					return referralsseed.Run(ctx, svc, p, now)
+				}})
+		case "caseload":
+			svc, err := caseload.New(caseload.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
+			if err != nil {
+				return nil, fmt.Errorf("caseload: %w", err)
+			}
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+				Seed: func(ctx context.Context, p *demo.People, now time.Time) error {
+					return caseloadseed.Run(ctx, svc, p, now)
 				}})
 		case "falls":
 			svc, err := falls.New(falls.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
