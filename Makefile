@@ -10,7 +10,7 @@ LISTEN    ?= 127.0.0.1:8080
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test lint fmt vet staticcheck bench bench-store crash-test e2e clean
+.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict crash-test e2e clean
 
 all: build
 
@@ -47,7 +47,11 @@ $(TOOLS)/staticcheck:
 bench-store:
 	bash scripts/bench-store.sh
 
-bench: bench-store
+## bench-ict: the whole referral-to-caseload lifecycle through the app layer
+bench-ict:
+	$(GO) run ./services/gateway/cmd/benchict
+
+bench: bench-store bench-ict
 
 ## crash-test: the kill -9 test with many more cycles than `make test` runs
 CRASH_CYCLES ?= 200
