@@ -95,11 +95,14 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		cancel()
 		return nil, err
 	}
-	replay, err := s.store.Subscribe(ctx, eventstore.SubscribeOptions{After: replayFrom, Filter: eventstore.Filter{StreamPrefixes: []string{ReplayStream(s.consumer)}}})
-	if err != nil {
-		cancel()
-		return nil, err
-	}
+	// Replays are rare operator actions: polling the one small replay stream
+	// is far cheaper than a second subscription that reads the whole log.
+	replay := make(chan eventstore.RecordedEvent)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pollReplay(ctx, replayFrom, replay)
+	}()
 	s.acked.Store(uint64(from))
 	out := make(chan *message.Message)
 	s.wg.Add(1)
@@ -112,8 +115,48 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 	return out, nil
 }
 
+// replayPoll is how often the replay stream is looked at.
+const replayPoll = 250 * time.Millisecond
+
+// pollReplay sends the events of the consumer's replay stream that are after
+// the replay checkpoint, in order, until ctx ends.
+func (s *Subscriber) pollReplay(ctx context.Context, after eventstore.Position, out chan<- eventstore.RecordedEvent) {
+	next := uint64(0)
+	tick := time.NewTicker(replayPoll)
+	defer tick.Stop()
+	for {
+		evs, err := s.store.ReadStream(ctx, ReplayStream(s.consumer), next, eventstore.Forwards, 100)
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) && ctx.Err() == nil {
+			s.logger.Warn("reading the replay stream failed", zap.Error(err))
+		}
+		for _, ev := range evs {
+			next = ev.Revision + 1
+			if ev.Position <= after {
+				continue
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			case <-s.closing:
+				return
+			}
+		}
+		if len(evs) == 100 {
+			continue
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			return
+		}
+	}
+}
+
 // deliver is the consumer's loop: one message in flight at a time.
-func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, main, replay eventstore.Subscription, from, replayFrom eventstore.Position) {
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, main eventstore.Subscription, replay <-chan eventstore.RecordedEvent, from, replayFrom eventstore.Position) {
 	var replayAcked atomic.Uint64
 	replayAcked.Store(uint64(replayFrom))
 	saved, savedReplay := from, replayFrom
@@ -136,7 +179,7 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 	defer save()
 	tick := time.NewTicker(s.flush)
 	defer tick.Stop()
-	mainC, replayC := main.Messages(), replay.Messages()
+	mainC := main.Messages()
 	for {
 		select {
 		case <-ctx.Done():
@@ -164,18 +207,11 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 				// Everything up to here is handled or filtered out.
 				s.acked.Store(uint64(m.Checkpoint))
 			}
-		case m, ok := <-replayC:
-			if !ok {
-				s.ended(replay)
+		case ev := <-replay:
+			if !s.send(ctx, out, &ev) {
 				return
 			}
-			if m.Event == nil {
-				continue
-			}
-			if m.Event.Stream == ReplayStream(s.consumer) && !s.send(ctx, out, m.Event) {
-				return
-			}
-			replayAcked.Store(uint64(m.Event.Position))
+			replayAcked.Store(uint64(ev.Position))
 		}
 	}
 }
