@@ -10,7 +10,7 @@ LISTEN    ?= 127.0.0.1:8080
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict crash-test e2e clean
+.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds crash-test e2e clean
 
 all: build
 
@@ -51,7 +51,11 @@ bench-store:
 bench-ict:
 	$(GO) run ./services/gateway/cmd/benchict
 
-bench: bench-store bench-ict
+## bench-beds: 32 bed managers cycling request to clean, then an invariant check
+bench-beds:
+	$(GO) run ./services/beds/cmd/benchbeds
+
+bench: bench-store bench-ict bench-beds
 
 ## crash-test: the kill -9 test with many more cycles than `make test` runs
 CRASH_CYCLES ?= 200

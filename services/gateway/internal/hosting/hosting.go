@@ -20,6 +20,8 @@ import (
 	"carecoord/pkg/eventbus"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/locality"
+	bedsseed "carecoord/services/beds/seed"
+	beds "carecoord/services/beds/service"
 	caseloadseed "carecoord/services/caseload/seed"
 	caseload "carecoord/services/caseload/service"
 	fallsseed "carecoord/services/falls/seed"
@@ -30,7 +32,7 @@ import (
 
 // Names lists the services in the order they start and seed: referrals
 // before caseload (accepted referrals open episodes), beds and falls after.
-var Names = []string{"referrals", "caseload", "falls"}
+var Names = []string{"referrals", "caseload", "beds", "falls"}
 
 // Deps is what every service is built from.
 type Deps struct {
@@ -98,6 +100,13 @@ func Build(names []string, d Deps) ([]Service, error) {
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error {
 					return caseloadseed.Run(ctx, svc, p, now)
 				}})
+		case "beds":
+			svc, err := beds.New(beds.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
+			if err != nil {
+				return nil, fmt.Errorf("beds: %w", err)
+			}
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+				Seed: func(ctx context.Context, p *demo.People, now time.Time) error { return bedsseed.Run(ctx, svc, p, now) }})
 		case "falls":
 			svc, err := falls.New(falls.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
 			if err != nil {

@@ -1,0 +1,263 @@
+package app
+
+import (
+	"context"
+	"sort"
+
+	"carecoord/pkg/auth"
+	"carecoord/pkg/errs"
+	"carecoord/pkg/nhsnumber"
+
+	"carecoord/services/beds/domain"
+	"carecoord/services/beds/readmodel"
+)
+
+// Who sees what. The bed board's states and counts hold no patient data:
+// every signed-in role sees them (a clinician deciding on a step-up wants to
+// know there is a bed). Patients are seen only as far as the role allows:
+//   - bed managers (and admin): every bed request and stay;
+//   - ICT clinicians: requests and stays of their localities' patients;
+//   - falls dispatchers: the requests the falls response raised.
+
+func canSeeStay(v auth.Viewer, s readmodel.Stay) bool {
+	if v.HasRole(auth.BedManager) {
+		return true
+	}
+	return v.Role == auth.ICTClinician && v.Reaches(s.Locality)
+}
+
+func canSeeRequest(v auth.Viewer, r readmodel.Request) bool {
+	switch {
+	case v.HasRole(auth.BedManager):
+		return true
+	case v.Role == auth.ICTClinician:
+		return v.Reaches(r.Locality)
+	case v.Role == auth.FallsDispatcher:
+		return r.Source == domain.SourceFalls
+	}
+	return false
+}
+
+// CommunityHospitals is the bed board of every hospital.
+func (q *Queries) CommunityHospitals(ctx context.Context) ([]readmodel.Hospital, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	return q.views.Hospitals(), nil
+}
+
+// CommunityHospital is one hospital's board.
+func (q *Queries) CommunityHospital(ctx context.Context, id string) (readmodel.Hospital, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return readmodel.Hospital{}, err
+	}
+	h, ok := q.views.Hospital(id)
+	if !ok {
+		return readmodel.Hospital{}, errs.NotFound("there is no such community hospital", "hospital-not-found")
+	}
+	return h, nil
+}
+
+// BedBoard is every ward with its beds, of one hospital or ("") all.
+func (q *Queries) BedBoard(ctx context.Context, hospitalID string) ([]readmodel.Ward, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	var hs []readmodel.Hospital
+	if hospitalID == "" {
+		hs = q.views.Hospitals()
+	} else {
+		h, ok := q.views.Hospital(hospitalID)
+		if !ok {
+			return nil, errs.NotFound("there is no such community hospital", "hospital-not-found")
+		}
+		hs = []readmodel.Hospital{h}
+	}
+	var out []readmodel.Ward
+	for _, h := range hs {
+		out = append(out, h.Wards...)
+	}
+	return out, nil
+}
+
+// Occupancy is the estate's bed counts, overall and per hospital.
+func (q *Queries) Occupancy(ctx context.Context) (readmodel.Occupancy, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return readmodel.Occupancy{}, err
+	}
+	return q.views.Occupancy(), nil
+}
+
+// BedsAwaitingClean lists beds waiting for housekeeping, longest first.
+func (q *Queries) BedsAwaitingClean(ctx context.Context, hospitalID string) ([]readmodel.Bed, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return nil, err
+	}
+	return q.views.AwaitingClean(hospitalID), nil
+}
+
+// CleaningTurnaround summarises recent cleaning turnaround.
+func (q *Queries) CleaningTurnaround(ctx context.Context, hospitalID string) (readmodel.Turnaround, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return readmodel.Turnaround{}, err
+	}
+	return q.views.Turnaround(hospitalID), nil
+}
+
+// BedRequests lists the requests the viewer may see in the statuses (all
+// when none), most urgent and oldest first.
+func (q *Queries) BedRequests(ctx context.Context, statuses []domain.RequestStatus) ([]readmodel.Request, error) {
+	v, err := auth.RequireRole(ctx, auth.BedManager, auth.ICTClinician, auth.FallsDispatcher)
+	if err != nil {
+		return nil, err
+	}
+	return q.views.Requests(statuses, func(r readmodel.Request) bool { return canSeeRequest(v, r) }), nil
+}
+
+// BedRequest returns one request the viewer may see.
+func (q *Queries) BedRequest(ctx context.Context, id string) (readmodel.Request, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return readmodel.Request{}, err
+	}
+	r, ok := q.views.Request(id)
+	if !ok || !canSeeRequest(v, r) {
+		return readmodel.Request{}, errs.NotFound("there is no such bed request", "request-not-found")
+	}
+	return r, nil
+}
+
+// BedStay returns one stay the viewer may see.
+func (q *Queries) BedStay(ctx context.Context, id string) (readmodel.Stay, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return readmodel.Stay{}, err
+	}
+	s, ok := q.views.Stay(id)
+	if !ok || !canSeeStay(v, s) {
+		return readmodel.Stay{}, errs.NotFound("there is no such bed stay", "stay-not-found")
+	}
+	return s, nil
+}
+
+// VisibleStay is the stay holding a bed, when the viewer may see it: the
+// bed board shows everyone a bed's state, and only some viewers whose it is.
+func (q *Queries) VisibleStay(ctx context.Context, id string) (*readmodel.Stay, error) {
+	v, err := auth.Require(ctx)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	s, ok := q.views.Stay(id)
+	if !ok || !canSeeStay(v, s) {
+		return nil, nil
+	}
+	return &s, nil
+}
+
+// VisibleRequest is a stay's request, when the viewer may see it.
+func (q *Queries) VisibleRequest(ctx context.Context, id string) (*readmodel.Request, error) {
+	v, err := auth.Require(ctx)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	r, ok := q.views.Request(id)
+	if !ok || !canSeeRequest(v, r) {
+		return nil, nil
+	}
+	return &r, nil
+}
+
+// NoCriteriaToReside lists the admitted patients with no criteria to reside
+// (delayed discharges) the viewer may see, of one hospital or ("") all,
+// longest delayed first.
+func (q *Queries) NoCriteriaToReside(ctx context.Context, hospitalID string) ([]readmodel.Stay, error) {
+	v, err := auth.RequireRole(ctx, auth.BedManager, auth.ICTClinician)
+	if err != nil {
+		return nil, err
+	}
+	out := q.views.Stays(func(s readmodel.Stay) bool {
+		return s.Status == readmodel.StayAdmitted && s.NCTR != nil && (hospitalID == "" || s.Bed.HospitalID == hospitalID) && canSeeStay(v, s)
+	})
+	sortStays(out, func(a, b readmodel.Stay) bool { return a.NCTR.Since.Before(b.NCTR.Since) })
+	return out, nil
+}
+
+// PatientsInBeds lists a locality's patients in (or expected in) a
+// community bed.
+func (q *Queries) PatientsInBeds(ctx context.Context, localityID string) ([]readmodel.Stay, error) {
+	v, err := auth.RequireRole(ctx, auth.BedManager, auth.ICTClinician)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.RequireLocality(localityID); err != nil {
+		return nil, err
+	}
+	return q.views.Stays(func(s readmodel.Stay) bool { return s.Locality == localityID && s.Current() }), nil
+}
+
+// LocalitySummary counts a locality's patients in beds. The counts identify
+// no one, so every signed-in role sees them.
+func (q *Queries) LocalitySummary(ctx context.Context, localityID string) (readmodel.LocalitySummary, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return readmodel.LocalitySummary{}, err
+	}
+	return q.views.Summary(localityID), nil
+}
+
+// BedStaysOf lists a patient's stays the viewer may see.
+func (q *Queries) BedStaysOf(ctx context.Context, nhsNumber string) ([]readmodel.Stay, error) {
+	v, n, err := q.patient(ctx, nhsNumber)
+	if err != nil {
+		return nil, err
+	}
+	var out []readmodel.Stay
+	for _, s := range q.views.StaysOf(n) {
+		if canSeeStay(v, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// BedRequestsOf lists a patient's bed requests the viewer may see.
+func (q *Queries) BedRequestsOf(ctx context.Context, nhsNumber string) ([]readmodel.Request, error) {
+	v, n, err := q.patient(ctx, nhsNumber)
+	if err != nil {
+		return nil, err
+	}
+	return q.views.Requests(nil, func(r readmodel.Request) bool { return r.Patient.NHSNumber.String() == n && canSeeRequest(v, r) }), nil
+}
+
+// Timeline lists the beds service's entries for a patient that the viewer
+// may see (each entry is about a request or a stay), in time order.
+func (q *Queries) Timeline(ctx context.Context, nhsNumber string) ([]readmodel.TimelineEntry, error) {
+	v, n, err := q.patient(ctx, nhsNumber)
+	if err != nil {
+		return nil, err
+	}
+	var out []readmodel.TimelineEntry
+	for _, e := range q.views.Timeline(n) {
+		if s, ok := q.views.Stay(e.RefID); ok && canSeeStay(v, s) {
+			out = append(out, e)
+		} else if r, ok := q.views.Request(e.RefID); ok && canSeeRequest(v, r) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (q *Queries) patient(ctx context.Context, nhsNumber string) (auth.Viewer, string, error) {
+	v, err := auth.Require(ctx)
+	if err != nil {
+		return v, "", err
+	}
+	n, err := nhsnumber.Parse(nhsNumber)
+	if err != nil {
+		return v, "", err
+	}
+	return v, n.String(), nil
+}
+
+func sortStays(s []readmodel.Stay, less func(a, b readmodel.Stay) bool) {
+	sort.SliceStable(s, func(i, j int) bool { return less(s[i], s[j]) })
+}
