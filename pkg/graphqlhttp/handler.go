@@ -6,8 +6,11 @@
 // Parsing and validation are separate steps from execution (graphql.Do would
 // redo them on every request) so that a document cache can slot in later.
 //
-// It imports graphql-go and the standard library. It never logs: query text
-// and variables can hold patient data.
+// It is shared: the gateway serves its schema and the hosted subgraphs with
+// it, and pkg/servicehost serves each service's subgraph when the service runs
+// as its own process. So it imports only graphql-go and the standard library,
+// no other carecoord package (authentication wraps it from outside). It never
+// logs: query text and variables can hold patient data.
 package graphqlhttp
 
 import (

@@ -9,6 +9,7 @@ package logging
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -22,6 +23,12 @@ import (
 // (empty means info).
 func New(dev bool, level string) (*zap.Logger, error) {
 	return newLogger(dev, level, zapcore.Lock(os.Stderr))
+}
+
+// NewTo is New writing to w instead of standard error: a command that is
+// handed its stderr (and so can be run in a test) logs there.
+func NewTo(w io.Writer, dev bool, level string) (*zap.Logger, error) {
+	return newLogger(dev, level, zapcore.Lock(zapcore.AddSync(w)))
 }
 
 // ParseLevel parses a level name as New accepts it, so that configuration can

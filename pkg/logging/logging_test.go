@@ -91,3 +91,19 @@ func TestCorrelationID_round_trip(t *testing.T) {
 		t.Errorf("got %q, want abc-123", got)
 	}
 }
+
+func TestNewTo_writes_to_the_given_writer(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := NewTo(&buf, false, "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hidden")
+	log.Warn("shown")
+	if out := buf.String(); !strings.Contains(out, `"msg":"shown"`) || strings.Contains(out, "hidden") {
+		t.Fatalf("%q", out)
+	}
+	if _, err := NewTo(&buf, false, "loud"); err == nil {
+		t.Fatal("accepted an unknown level")
+	}
+}

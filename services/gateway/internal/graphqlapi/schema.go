@@ -3,7 +3,7 @@
 // services grows here (or is composed here) in later work.
 //
 // It imports graphql-go and the standard library; transport lives in
-// graphqlhttp.
+// pkg/graphqlhttp.
 package graphqlapi
 
 import (
