@@ -585,17 +585,16 @@ type flowIDs struct {
 	referral1, referral2, episode1, episode2, incident, request, stay string
 }
 
-// Timeline entry types, as each service names them: referrals, caseload and
-// beds use bare event names ("EpisodeOpened"), falls its events' full type
-// strings ("falls.FallReported.v1").
+// Timeline entry types: every service names its entries by the bare event
+// name ("EpisodeOpened"), so the merged timeline reads alike.
 const (
 	tlReferralReceived = "ReferralReceived"
 	tlReferralAccepted = "ReferralAccepted"
 	tlEpisodeOpened    = "EpisodeOpened"
 	tlEpisodeSuspended = "EpisodeSuspended"
 	tlEpisodeResumed   = "EpisodeResumed"
-	tlFallReported     = "falls.FallReported.v1"
-	tlFallOutcome      = "falls.FallOutcomeRecorded.v1"
+	tlFallReported     = "FallReported"
+	tlFallOutcome      = "FallOutcomeRecorded"
 	tlBedRequestRaised = "BedRequestRaised"
 	tlPatientAdmitted  = "PatientAdmitted"
 	tlPatientDischarge = "PatientDischarged"

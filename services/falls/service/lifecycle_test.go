@@ -102,7 +102,7 @@ func TestFall_full_lifecycle_from_alert_to_close(t *testing.T) {
 		t.Fatalf("patient falls %v", p)
 	}
 	tl := get(p, "patient.timeline").([]any)
-	if len(tl) != 8 || get(tl[0], "summary") != "Fall reported (telecare alarm)" || get(tl[0], "service") != "falls" || get(tl[0], "refId") != id ||
+	if len(tl) != 8 || get(tl[0], "summary") != "Fall reported (telecare alarm)" || get(tl[0], "type") != "FallReported" || get(tl[0], "service") != "falls" || get(tl[0], "refId") != id ||
 		get(tl[7], "summary") != "Fall incident closed" || get(tl[6], "summary") != "Fall outcome: referred on" {
 		t.Fatalf("timeline %v", tl)
 	}
