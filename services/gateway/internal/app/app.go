@@ -106,6 +106,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		Checks:    checks,
 		GraphQL:   withViewer(graphqlhttp.Handler(schema, graphqlhttp.Options{})),
 		Subgraphs: subgraphs,
+		WarmUp:    rt.bus.CaughtUp,
 	})
 	return serveHTTP(ctx, cfg, handler, stdout, logger, hooks)
 }
@@ -198,7 +199,7 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, std
 	// address, e.g. after --listen 127.0.0.1:0; keep its format stable.
 	base := "http://" + dialable(ln.Addr())
 	fmt.Fprintf(stdout, "carecoord listening on %s\n", base)
-	fmt.Fprintf(stdout, "GraphiQL: %s/graphql\n", base)
+	fmt.Fprintf(stdout, "GraphQL: %s/graphql (each service's subgraph at %s/subgraphs/<service>/graphql)\n", base, base)
 	fmt.Fprintf(stdout, "Get a token: carecoord token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", cfg.DataDir)
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 

@@ -69,7 +69,7 @@ func startRun(t *testing.T, cfg config.Config) *running {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no listening line within 10s")
 	}
-	if line := <-lines; line != "GraphiQL: "+r.url+"/graphql" {
+	if line := <-lines; !strings.HasPrefix(line, "GraphQL: "+r.url+"/graphql ") {
 		t.Errorf("second line = %q", line)
 	}
 	return r

@@ -32,6 +32,9 @@ type Config struct {
 	CheckTimeout time.Duration
 	// GraphQL serves /graphql (GET and POST).
 	GraphQL http.Handler
+	// WarmUp, when set, holds GraphQL requests back (503) until it first
+	// returns nil: the read models have caught up after a start.
+	WarmUp func() error
 	// Subgraphs serve each hosted service's own schema at
 	// /subgraphs/<name>/graphql, keyed by name.
 	Subgraphs map[string]http.Handler
@@ -48,11 +51,14 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /readyz", readyz(cfg.Checks, cfg.CheckTimeout, cfg.Logger))
+	gate := &warmingUp{ready: cfg.WarmUp}
 	if cfg.GraphQL != nil {
-		mux.Handle("GET /graphql", cfg.GraphQL)
-		mux.Handle("POST /graphql", cfg.GraphQL)
+		g := gate.wrap(cfg.GraphQL)
+		mux.Handle("GET /graphql", g)
+		mux.Handle("POST /graphql", g)
 	}
 	for name, h := range cfg.Subgraphs {
+		h = gate.wrap(h)
 		mux.Handle("GET /subgraphs/"+name+"/graphql", h)
 		mux.Handle("POST /subgraphs/"+name+"/graphql", h)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,5 +160,37 @@ func TestRequestLog_counts_status_of_unrouted_requests(t *testing.T) {
 	}
 	if got := logs.All()[0].ContextMap()["status"]; got != int64(404) {
 		t.Errorf("logged status %v, want 404", got)
+	}
+}
+
+func TestGraphQL_waits_for_warm_up_then_stays_open(t *testing.T) {
+	var ready atomic.Bool
+	calls := 0
+	h := New(Config{
+		GraphQL: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }),
+		WarmUp: func() error {
+			calls++
+			if !ready.Load() {
+				return errors.New("projections catching up")
+			}
+			return nil
+		},
+	})
+	do := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ me { id } }"}`)))
+		return rec
+	}
+	if rec := do(); rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"UNAVAILABLE"`) || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("before warm-up: %d %s", rec.Code, rec.Body)
+	}
+	ready.Store(true)
+	if rec := do(); rec.Code != http.StatusOK {
+		t.Fatalf("after warm-up: %d", rec.Code)
+	}
+	ready.Store(false) // once warm, the check is not asked again
+	before := calls
+	if rec := do(); rec.Code != http.StatusOK || calls != before {
+		t.Fatalf("warm gate re-checked: %d, calls %d→%d", rec.Code, before, calls)
 	}
 }
