@@ -59,6 +59,14 @@ func token(args []string, stdout, stderr io.Writer, lookupEnv func(string) (stri
 		return 2
 	}
 	reg := locality.Default()
+	if path, ok := lookupEnv("CARECOORD_LOCALITIES_FILE"); ok && path != "" {
+		loaded, err := locality.Load(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "carecoord token: %v\n", err)
+			return 1
+		}
+		reg = loaded
+	}
 	for _, l := range locs {
 		if _, ok := reg.Get(locality.ID(l)); !ok {
 			fmt.Fprintf(stderr, "carecoord token: unknown locality %q\n", l)

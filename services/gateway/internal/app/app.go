@@ -85,6 +85,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	withViewer := func(h http.Handler) http.Handler { return auth.Middleware(devKey.Verifier(), h) }
 
 	schema, err := graphqlapi.NewSchema(graphqlapi.Deps{
+		Localities: rt.localities,
 		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()},
 	})
 	if err != nil {
@@ -114,7 +115,8 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 // runtime is what serve and seed share: the store, the event bus and the
 // hosted services, already running.
 type runtime struct {
-	store    eventstore.Store
+	localities *locality.Registry
+	store      eventstore.Store
 	bus      *eventbus.Bus
 	services []hosting.Service
 }
@@ -142,7 +144,14 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 	if err != nil {
 		return nil, err
 	}
-	services, err := hosting.Build(names, hosting.Deps{Store: store, Bus: bus, Localities: locality.Default(), Logger: logger})
+	localities := locality.Default()
+	if cfg.LocalitiesFile != "" {
+		if localities, err = locality.Load(cfg.LocalitiesFile); err != nil {
+			return nil, fmt.Errorf("localities: %w", err)
+		}
+	}
+	services, err := hosting.Build(names, hosting.Deps{Store: store, Bus: bus, Localities: localities, Logger: logger,
+		HospitalsFile: cfg.HospitalsFile, RespondersFile: cfg.RespondersFile})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +159,7 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 		return nil, err
 	}
 	logger.Info("services running", zap.Strings("services", names))
-	return &runtime{store: store, bus: bus, services: services}, nil
+	return &runtime{localities: localities, store: store, bus: bus, services: services}, nil
 }
 
 // runBus runs the watermill router that carries events from the store to the

@@ -11,7 +11,6 @@ import (
 	"carecoord/pkg/auth"
 	"carecoord/pkg/demo"
 	"carecoord/pkg/eventstore"
-	"carecoord/pkg/locality"
 	"carecoord/services/gateway/internal/config"
 	"carecoord/services/gateway/internal/shutdown"
 )
@@ -39,7 +38,7 @@ func Seed(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap.
 	}
 	ctx = auth.WithViewer(ctx, auth.SystemViewer("seed"))
 	now := time.Now().UTC()
-	people := demo.NewPeople(DemoSeed, locality.Default(), now)
+	people := demo.NewPeople(DemoSeed, rt.localities, now)
 	for _, svc := range rt.services {
 		start := time.Now()
 		if err := svc.Seed(ctx, people, now); err != nil {

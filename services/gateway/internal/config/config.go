@@ -33,6 +33,10 @@ type Config struct {
 	Dev bool
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// LocalitiesFile, HospitalsFile and RespondersFile replace the built-in
+	// (demo) reference data: the 23 localities and their GP practices, the
+	// community hospitals' wards and beds, the falls responder units.
+	LocalitiesFile, HospitalsFile, RespondersFile string
 	// Services names the domain services this process hosts
 	// (comma-separated; "all" for every one).
 	Services string
@@ -52,6 +56,9 @@ func flagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "HTTP listen address, host:port (port 0 picks a free port)")
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: readable, coloured logs")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "minimum log level: debug, info, warn or error")
+	fs.StringVar(&c.LocalitiesFile, "localities-file", "", "JSON file of localities and GP practices (default: built-in demo data)")
+	fs.StringVar(&c.HospitalsFile, "hospitals-file", "", "JSON file of community hospitals, wards and beds (default: built-in demo data)")
+	fs.StringVar(&c.RespondersFile, "responders-file", "", "JSON file of falls responder units (default: built-in demo data)")
 	fs.StringVar(&c.Services, "services", "all", "domain services to host, comma-separated: referrals, caseload, beds, falls (all)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	return fs

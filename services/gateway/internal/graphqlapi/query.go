@@ -12,7 +12,7 @@ func queryType(d Deps) *graphql.Object {
 				Description: "The process answering this request.",
 				Resolve:     func(graphql.ResolveParams) (any, error) { return d.ServerInfo, nil },
 			},
-			"me": meField,
+			"me": meField(d.Localities),
 		},
 	})
 }

@@ -10,16 +10,23 @@ import (
 	"fmt"
 
 	"github.com/graphql-go/graphql"
+
+	"carecoord/pkg/locality"
 )
 
 // Deps is what the resolvers read from.
 type Deps struct {
 	ServerInfo ServerInfo
+	// Localities is the reference data (nil: the built-in localities).
+	Localities *locality.Registry
 }
 
 // NewSchema builds the schema. An error means the schema is inconsistent: the
 // process must not start with it.
 func NewSchema(d Deps) (graphql.Schema, error) {
+	if d.Localities == nil {
+		d.Localities = locality.Default()
+	}
 	schema, err := graphql.NewSchema(graphql.SchemaConfig{
 		Query: queryType(d),
 	})

@@ -20,12 +20,14 @@ import (
 	"carecoord/pkg/eventbus"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/locality"
+	"carecoord/services/beds/hospitals"
 	bedsseed "carecoord/services/beds/seed"
 	beds "carecoord/services/beds/service"
 	caseloadseed "carecoord/services/caseload/seed"
 	caseload "carecoord/services/caseload/service"
 	fallsseed "carecoord/services/falls/seed"
 	falls "carecoord/services/falls/service"
+	"carecoord/services/falls/units"
 	referralsseed "carecoord/services/referrals/seed"
 	referrals "carecoord/services/referrals/service"
 )
@@ -41,6 +43,9 @@ type Deps struct {
 	Localities *locality.Registry
 	Logger     *zap.Logger
 	Now        func() time.Time
+	// HospitalsFile and RespondersFile replace the built-in reference data
+	// of the beds and falls services ("" keeps it).
+	HospitalsFile, RespondersFile string
 }
 
 // Service is one hosted domain service.
@@ -101,14 +106,30 @@ func Build(names []string, d Deps) ([]Service, error) {
 					return caseloadseed.Run(ctx, svc, p, now)
 				}})
 		case "beds":
-			svc, err := beds.New(beds.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
+			var reg *hospitals.Registry
+			if d.HospitalsFile != "" {
+				r, err := hospitals.Load(d.HospitalsFile)
+				if err != nil {
+					return nil, fmt.Errorf("hospitals: %w", err)
+				}
+				reg = r
+			}
+			svc, err := beds.New(beds.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now, Hospitals: reg})
 			if err != nil {
 				return nil, fmt.Errorf("beds: %w", err)
 			}
 			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error { return bedsseed.Run(ctx, svc, p, now) }})
 		case "falls":
-			svc, err := falls.New(falls.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now})
+			var reg *units.Registry
+			if d.RespondersFile != "" {
+				r, err := units.Load(d.RespondersFile, d.Localities)
+				if err != nil {
+					return nil, fmt.Errorf("responders: %w", err)
+				}
+				reg = r
+			}
+			svc, err := falls.New(falls.Deps{Store: d.Store, Bus: d.Bus, Localities: d.Localities, Logger: logger, Now: d.Now, Units: reg})
 			if err != nil {
 				return nil, fmt.Errorf("falls: %w", err)
 			}
