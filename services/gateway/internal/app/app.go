@@ -117,8 +117,8 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 type runtime struct {
 	localities *locality.Registry
 	store      eventstore.Store
-	bus      *eventbus.Bus
-	services []hosting.Service
+	bus        *eventbus.Bus
+	services   []hosting.Service
 }
 
 // openRuntime opens the store, builds the hosted services (which register
