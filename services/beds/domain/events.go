@@ -11,8 +11,10 @@ import (
 
 // The beds service's events. Type strings are forever: a new shape is a v2
 // with an upcaster, never an edit. PatientAdmitted and PatientDischarged are
-// published (other services consume them; their JSON Schemas are in
-// schemas/events/beds/); the rest are the service's own.
+// published (other services consume them); the rest are the service's own.
+// Every type in Types has a JSON Schema, schemas/events/beds/<type>.json,
+// which the service's tests check real payloads against: a new type needs
+// its schema, a v2 a new file.
 
 // ---- bedrequest-<id> ----
 
