@@ -8,9 +8,11 @@ require (
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/google/uuid v1.6.0
 	github.com/graphql-go/graphql v0.8.1
+	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/jackc/pgx/v5 v5.12.0
 	go.uber.org/zap v1.28.0
 	golang.org/x/sys v0.35.0
+	golang.org/x/time v0.16.0
 	google.golang.org/grpc v1.63.2
 )
 

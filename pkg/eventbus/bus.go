@@ -82,6 +82,9 @@ type Bus struct {
 	// rebuild names the consumers whose checkpoints are in memory: read
 	// models held in memory, rebuilt from the log at every start.
 	rebuild map[string]bool
+	// streams holds the stream prefixes of consumers that select by stream
+	// as well as by type (see AddStreamProjection).
+	streams map[string][]string
 }
 
 // New builds the router and its middleware.
@@ -118,7 +121,7 @@ func New(cfg Config) (*Bus, error) {
 	// happened, park what retries could not fix, retry, turn panics into
 	// errors.
 	router.AddMiddleware(logHandled(cfg.Logger, cfg.Observe), poison, retry.Middleware, middleware.Recoverer)
-	b := &Bus{cfg: cfg, router: router, rebuild: map[string]bool{}}
+	b := &Bus{cfg: cfg, router: router, rebuild: map[string]bool{}, streams: map[string][]string{}}
 	b.processor, err = cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
 		GenerateSubscribeTopic: func(p cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {
 			return p.EventGroupName, nil
@@ -148,10 +151,11 @@ func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Su
 	if b.rebuild[consumer] {
 		cps = checkpoint.NewMemory()
 	}
+	prefixes := b.streams[consumer]
 	b.mu.Unlock()
 	sub := NewSubscriber(b.cfg.Store, cps, SubscriberConfig{
 		Consumer:      consumer,
-		Filter:        eventstore.Filter{EventTypes: types},
+		Filter:        eventstore.Filter{EventTypes: types, StreamPrefixes: prefixes},
 		Logger:        b.cfg.Logger,
 		FlushInterval: b.cfg.FlushInterval,
 	})
@@ -175,6 +179,21 @@ func (b *Bus) AddHandlers(consumer string, handlers ...cqrs.GroupEventHandler) e
 func (b *Bus) AddProjection(consumer string, handlers ...cqrs.GroupEventHandler) error {
 	b.mu.Lock()
 	b.rebuild[consumer] = true
+	b.mu.Unlock()
+	return b.processor.AddHandlersGroup(consumer, handlers...)
+}
+
+// AddStreamProjection is AddProjection for a read model of particular
+// streams: its subscription selects by stream prefix as well as by event
+// type. It is how a read model sees the store's system streams ("$audit-"),
+// which a filter delivers only when one of its prefixes names them.
+func (b *Bus) AddStreamProjection(consumer string, streamPrefixes []string, handlers ...cqrs.GroupEventHandler) error {
+	if len(streamPrefixes) == 0 {
+		return fmt.Errorf("eventbus: %s: a stream projection needs at least one stream prefix", consumer)
+	}
+	b.mu.Lock()
+	b.rebuild[consumer] = true
+	b.streams[consumer] = append([]string(nil), streamPrefixes...)
 	b.mu.Unlock()
 	return b.processor.AddHandlersGroup(consumer, handlers...)
 }

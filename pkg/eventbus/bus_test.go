@@ -383,3 +383,36 @@ func TestBus_Observe_reports_each_handled_message_with_its_lag(t *testing.T) {
 		t.Fatalf("observed %+v (event recorded at %v)", h, ev.RecordedAt)
 	}
 }
+
+func TestBus_stream_projection_sees_the_system_streams_it_names(t *testing.T) {
+	s := newStore(t)
+	appendEvent(t, s, "$beds-log", bedClosed{N: 1}, eventstore.Metadata{})
+	appendEvent(t, s, "bed-7", bedClosed{N: 2}, eventstore.Metadata{}) // not under the prefix
+	appendEvent(t, s, "$beds-log", bedClosed{N: 3}, eventstore.Metadata{})
+	bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: checkpoint.NewMemory(), Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []int
+	if err := bus.AddStreamProjection("test.SystemLog", []string{"$beds-"}, cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+		mu.Lock()
+		got = append(got, e.N)
+		mu.Unlock()
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.AddStreamProjection("test.NoPrefix", nil); err == nil {
+		t.Fatal("a stream projection without a prefix was accepted")
+	}
+	go bus.Run(context.Background())
+	defer bus.Close()
+	<-bus.Running()
+	eventually(t, "caught up", func() bool { return bus.CaughtUp() == nil })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Fatalf("handled %v, want [1 3]", got)
+	}
+}

@@ -115,6 +115,7 @@ func (r *run) stayView(stayID string) (readmodel.Stay, error) {
 	if !ok {
 		return readmodel.Stay{}, errs.Internal("the change was recorded but cannot be shown yet: reload", nil)
 	}
+	touchStays(r.ctx, s)
 	return s, nil
 }
 

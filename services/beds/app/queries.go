@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/errs"
 	"carecoord/pkg/nhsnumber"
@@ -18,6 +19,20 @@ import (
 //   - bed managers (and admin): every bed request and stay;
 //   - ICT clinicians: requests and stays of their localities' patients;
 //   - falls dispatchers: the requests the falls response raised.
+
+// touchStays and touchRequests record that the patients of these stays and
+// requests are shown (see pkg/audit).
+func touchStays(ctx context.Context, ss ...readmodel.Stay) {
+	for _, s := range ss {
+		audit.Touch(ctx, s.Patient.NHSNumber.String())
+	}
+}
+
+func touchRequests(ctx context.Context, rs ...readmodel.Request) {
+	for _, r := range rs {
+		audit.Touch(ctx, r.Patient.NHSNumber.String())
+	}
+}
 
 func canSeeStay(v auth.Viewer, s readmodel.Stay) bool {
 	if v.HasRole(auth.BedManager) {
@@ -111,7 +126,9 @@ func (q *Queries) BedRequests(ctx context.Context, statuses []domain.RequestStat
 	if err != nil {
 		return nil, err
 	}
-	return q.views.Requests(statuses, func(r readmodel.Request) bool { return canSeeRequest(v, r) }), nil
+	out := q.views.Requests(statuses, func(r readmodel.Request) bool { return canSeeRequest(v, r) })
+	touchRequests(ctx, out...)
+	return out, nil
 }
 
 // BedRequest returns one request the viewer may see.
@@ -124,6 +141,7 @@ func (q *Queries) BedRequest(ctx context.Context, id string) (readmodel.Request,
 	if !ok || !canSeeRequest(v, r) {
 		return readmodel.Request{}, errs.NotFound("there is no such bed request", "request-not-found")
 	}
+	touchRequests(ctx, r)
 	return r, nil
 }
 
@@ -137,6 +155,7 @@ func (q *Queries) BedStay(ctx context.Context, id string) (readmodel.Stay, error
 	if !ok || !canSeeStay(v, s) {
 		return readmodel.Stay{}, errs.NotFound("there is no such bed stay", "stay-not-found")
 	}
+	touchStays(ctx, s)
 	return s, nil
 }
 
@@ -151,6 +170,7 @@ func (q *Queries) VisibleStay(ctx context.Context, id string) (*readmodel.Stay, 
 	if !ok || !canSeeStay(v, s) {
 		return nil, nil
 	}
+	touchStays(ctx, s)
 	return &s, nil
 }
 
@@ -164,6 +184,7 @@ func (q *Queries) VisibleRequest(ctx context.Context, id string) (*readmodel.Req
 	if !ok || !canSeeRequest(v, r) {
 		return nil, nil
 	}
+	touchRequests(ctx, r)
 	return &r, nil
 }
 
@@ -179,6 +200,7 @@ func (q *Queries) NoCriteriaToReside(ctx context.Context, hospitalID string) ([]
 		return s.Status == readmodel.StayAdmitted && s.NCTR != nil && (hospitalID == "" || s.Bed.HospitalID == hospitalID) && canSeeStay(v, s)
 	})
 	sortStays(out, func(a, b readmodel.Stay) bool { return a.NCTR.Since.Before(b.NCTR.Since) })
+	touchStays(ctx, out...)
 	return out, nil
 }
 
@@ -192,7 +214,9 @@ func (q *Queries) PatientsInBeds(ctx context.Context, localityID string) ([]read
 	if err := v.RequireLocality(localityID); err != nil {
 		return nil, err
 	}
-	return q.views.Stays(func(s readmodel.Stay) bool { return s.Locality == localityID && s.Current() }), nil
+	out := q.views.Stays(func(s readmodel.Stay) bool { return s.Locality == localityID && s.Current() })
+	touchStays(ctx, out...)
+	return out, nil
 }
 
 // LocalitySummary counts a locality's patients in beds. The counts identify
@@ -216,6 +240,7 @@ func (q *Queries) BedStaysOf(ctx context.Context, nhsNumber string) ([]readmodel
 			out = append(out, s)
 		}
 	}
+	touchStays(ctx, out...)
 	return out, nil
 }
 
@@ -225,7 +250,9 @@ func (q *Queries) BedRequestsOf(ctx context.Context, nhsNumber string) ([]readmo
 	if err != nil {
 		return nil, err
 	}
-	return q.views.Requests(nil, func(r readmodel.Request) bool { return r.Patient.NHSNumber.String() == n && canSeeRequest(v, r) }), nil
+	out := q.views.Requests(nil, func(r readmodel.Request) bool { return r.Patient.NHSNumber.String() == n && canSeeRequest(v, r) })
+	touchRequests(ctx, out...)
+	return out, nil
 }
 
 // Timeline lists the beds service's entries for a patient that the viewer
@@ -242,6 +269,9 @@ func (q *Queries) Timeline(ctx context.Context, nhsNumber string) ([]readmodel.T
 		} else if r, ok := q.views.Request(e.RefID); ok && canSeeRequest(v, r) {
 			out = append(out, e)
 		}
+	}
+	if len(out) > 0 {
+		audit.Touch(ctx, n)
 	}
 	return out, nil
 }

@@ -110,5 +110,6 @@ func (r *run) requestView(id string) (readmodel.Request, error) {
 	if !ok {
 		return readmodel.Request{}, errs.Internal("the change was recorded but cannot be shown yet: reload", nil)
 	}
+	touchRequests(r.ctx, q)
 	return q, nil
 }

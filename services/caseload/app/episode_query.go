@@ -21,5 +21,6 @@ func (h EpisodeHandler) Handle(ctx context.Context, id string) (readmodel.Episod
 	if !ok || !v.Reaches(ep.LocalityID) {
 		return readmodel.EpisodeView{}, false, nil
 	}
+	touch(ctx, ep)
 	return ep, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"carecoord/pkg/aggregate"
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/errs"
 	"carecoord/pkg/locality"
@@ -97,6 +98,7 @@ func (s *episodes) view(ctx context.Context, id string, res aggregate.Result[*do
 	if !ok {
 		return readmodel.EpisodeView{}, errs.Internal("the change was recorded but cannot be shown yet: reload in a moment", err)
 	}
+	audit.Touch(ctx, v.Patient.NHSNumber)
 	return v, nil
 }
 

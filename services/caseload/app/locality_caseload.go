@@ -22,5 +22,7 @@ func (h LocalityCaseloadHandler) Handle(ctx context.Context, localityID string, 
 			return nil, err
 		}
 	}
-	return h.q.rm.LocalityEpisodes(loc, statuses, h.q.now()), nil
+	eps := h.q.rm.LocalityEpisodes(loc, statuses, h.q.now())
+	touch(ctx, eps...)
+	return eps, nil
 }

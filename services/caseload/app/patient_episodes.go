@@ -21,7 +21,9 @@ func (h PatientEpisodesHandler) Handle(ctx context.Context, nhs string) ([]readm
 	if err != nil {
 		return nil, err
 	}
-	return h.q.rm.PatientEpisodes(n.String(), v.Reaches, h.q.now()), nil
+	eps := h.q.rm.PatientEpisodes(n.String(), v.Reaches, h.q.now())
+	touch(ctx, eps...)
+	return eps, nil
 }
 
 // OpenEpisodesOfHandler finds a patient's open episodes for the reactions,

@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/locality"
+	"carecoord/services/caseload/readmodel"
 )
 
 // queries is what every query shares.
@@ -18,6 +20,13 @@ type queries struct {
 // viewer returns the viewer if their role may read caseloads.
 func (q queries) viewer(ctx context.Context) (auth.Viewer, error) {
 	return auth.RequireRole(ctx, caseloadRoles...)
+}
+
+// touch records that the episodes' patients are shown (see pkg/audit).
+func touch(ctx context.Context, eps ...readmodel.EpisodeView) {
+	for _, e := range eps {
+		audit.Touch(ctx, e.Patient.NHSNumber)
+	}
 }
 
 // locality validates a locality the viewer asks about by ID: unknown is

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/nhsnumber"
 	"carecoord/services/caseload/readmodel"
 )
@@ -21,5 +22,9 @@ func (h TimelineHandler) Handle(ctx context.Context, nhs string) ([]readmodel.Hi
 	if err != nil {
 		return nil, err
 	}
-	return h.q.rm.Timeline(n.String(), v.Reaches), nil
+	entries := h.q.rm.Timeline(n.String(), v.Reaches)
+	if len(entries) > 0 {
+		audit.Touch(ctx, n.String())
+	}
+	return entries, nil
 }

@@ -27,5 +27,9 @@ func (h VisitListHandler) Handle(ctx context.Context, clinicianID, date string) 
 	if err != nil {
 		return nil, err
 	}
-	return h.q.rm.VisitList(clinicianID, day, v.Reaches, h.q.now()), nil
+	items := h.q.rm.VisitList(clinicianID, day, v.Reaches, h.q.now())
+	for _, it := range items {
+		touch(ctx, it.Episode)
+	}
+	return items, nil
 }

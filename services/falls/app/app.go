@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"carecoord/pkg/aggregate"
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/errs"
 	"carecoord/pkg/locality"
@@ -192,16 +193,26 @@ func (c *core) incidentStep(ctx context.Context, commandID, incidentID string,
 		return FallView{}, res, err
 	}
 	c.settleIncident(ctx, id, res.Version)
-	view, err := c.incidentView(id)
+	view, err := c.incidentView(ctx, id)
 	return view, res, err
 }
 
 // incidentView is an incident as the board shows it now.
-func (c *core) incidentView(id string) (FallView, error) {
+func (c *core) incidentView(ctx context.Context, id string) (FallView, error) {
 	inc, ok := c.Board.Incident(id)
 	if !ok {
 		// Recorded, but the board has not caught up within the wait.
 		return FallView{}, errs.Internal("the change is recorded but not yet shown: reload in a moment", nil)
 	}
-	return newFallView(inc, c.now()), nil
+	view := newFallView(inc, c.now())
+	touch(ctx, view)
+	return view, nil
+}
+
+// touch records that the incidents' patients are shown (see pkg/audit); an
+// incident whose patient is not yet identified touches no one.
+func touch(ctx context.Context, fs ...FallView) {
+	for _, f := range fs {
+		audit.Touch(ctx, f.Patient.NHSNumber.String())
+	}
 }

@@ -113,7 +113,7 @@ func (c *core) awaitAssignment(ctx context.Context, assignmentID, incidentID str
 		}
 		return FallView{}, errs.Conflict("the incident changed while the responder was being dispatched: reload and try again", "dispatch-superseded")
 	}
-	return c.incidentView(incidentID)
+	return c.incidentView(ctx, incidentID)
 }
 
 // ConfirmAssignment is the second half of a dispatch, run for each

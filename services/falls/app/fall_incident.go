@@ -19,5 +19,7 @@ func (q Queries) FallIncident(ctx context.Context, id string) (FallView, error) 
 	if err := v.RequireLocality(inc.Locality); err != nil {
 		return FallView{}, err
 	}
-	return newFallView(inc, q.c.now()), nil
+	view := newFallView(inc, q.c.now())
+	touch(ctx, view)
+	return view, nil
 }

@@ -19,6 +19,7 @@ func (q Queries) FallsQueue(ctx context.Context) ([]FallView, error) {
 	}
 	out := q.c.open(v, func(*readmodel.Incident) bool { return true })
 	sortQueue(out)
+	touch(ctx, out...)
 	return out, nil
 }
 
@@ -41,6 +42,7 @@ func (q Queries) FallsOverOneHour(ctx context.Context) ([]FallView, error) {
 		}
 		return out[a].ID < out[b].ID
 	})
+	touch(ctx, out...)
 	return out, nil
 }
 

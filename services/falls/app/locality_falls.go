@@ -20,6 +20,7 @@ func (q Queries) OpenFalls(ctx context.Context, localityID string) ([]FallView, 
 	}
 	out := q.c.open(v, func(i *readmodel.Incident) bool { return i.Locality == localityID })
 	sortQueue(out)
+	touch(ctx, out...)
 	return out, nil
 }
 

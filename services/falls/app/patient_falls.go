@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/nhsnumber"
 	"carecoord/services/falls/readmodel"
 )
@@ -28,6 +29,7 @@ func (q Queries) PatientFalls(ctx context.Context, nhsNumber string) ([]FallView
 		}
 		return out[a].ID < out[b].ID
 	})
+	touch(ctx, out...)
 	return out, nil
 }
 
@@ -60,6 +62,9 @@ func (q Queries) PatientTimeline(ctx context.Context, nhsNumber string) ([]Timel
 		}
 		return out[a].seq < out[b].seq
 	})
+	for _, inc := range incs {
+		audit.Touch(ctx, inc.Patient.NHSNumber.String())
+	}
 	return out, nil
 }
 

@@ -84,7 +84,7 @@ func (c Commands) ReportFall(ctx context.Context, commandID string, in ReportFal
 		return FallView{}, err
 	}
 	c.c.settleIncident(ctx, id, res.Version)
-	return c.c.incidentView(id)
+	return c.c.incidentView(ctx, id)
 }
 
 // patient validates a patient and finds their locality: their GP

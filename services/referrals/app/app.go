@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"carecoord/pkg/aggregate"
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/errs"
 	"carecoord/pkg/eventstore"
@@ -177,7 +178,18 @@ func (d deps) change(ctx context.Context, id, commandID string, at time.Time, de
 	if err != nil {
 		return readmodel.Referral{}, err
 	}
-	return d.view(ctx, id, res.Version)
+	r, err := d.view(ctx, id, res.Version)
+	if err == nil {
+		audit.Touch(ctx, r.Patient.NHS())
+	}
+	return r, err
+}
+
+// touch records that the referrals' patients are shown (see pkg/audit).
+func touch(ctx context.Context, rs ...readmodel.Referral) {
+	for _, r := range rs {
+		audit.Touch(ctx, r.Patient.NHS())
+	}
 }
 
 // view is the read model's referral once it shows stream revision version

@@ -32,5 +32,7 @@ func (h LocalityReferralsHandler) Handle(ctx context.Context, localityID string,
 		}
 		want = append(want, st)
 	}
-	return h.d.rm.Locality(string(loc), want), nil
+	rs := h.d.rm.Locality(string(loc), want)
+	touch(ctx, rs...)
+	return rs, nil
 }

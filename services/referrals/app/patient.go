@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/nhsnumber"
 	"carecoord/services/referrals/readmodel"
@@ -27,6 +28,7 @@ func (d deps) patientReferrals(ctx context.Context, nhs string) ([]readmodel.Ref
 			out = append(out, r)
 		}
 	}
+	touch(ctx, out...)
 	return out, v, nil
 }
 
@@ -53,7 +55,11 @@ func (h PatientTimelineHandler) Handle(ctx context.Context, nhsNumber string) ([
 	if err != nil {
 		return nil, err
 	}
-	return h.d.rm.PatientTimeline(n.String(), func(r readmodel.Referral) bool { return v.Reaches(r.Locality) }), nil
+	entries := h.d.rm.PatientTimeline(n.String(), func(r readmodel.Referral) bool { return v.Reaches(r.Locality) })
+	if len(entries) > 0 {
+		audit.Touch(ctx, n.String())
+	}
+	return entries, nil
 }
 
 // PatientDetails is who the patient is, as their latest referral says.

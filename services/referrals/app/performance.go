@@ -33,6 +33,7 @@ func (h PerformanceHandler) Handle(ctx context.Context, localityID string) (Perf
 			p.AtRiskReferrals = append(p.AtRiskReferrals, r)
 		}
 	}
+	touch(ctx, p.AtRiskReferrals...)
 	return p, nil
 }
 

@@ -80,6 +80,7 @@ func (h ReceiveReferralHandler) Handle(ctx context.Context, in ReceiveReferral, 
 	if v, _ := auth.From(ctx); !v.Reaches(r.Locality) {
 		return readmodel.Referral{}, errs.Conflict("this commandId was already used: use a new one", "command-id-reused")
 	}
+	touch(ctx, r)
 	return r, nil
 }
 

@@ -21,5 +21,6 @@ func (h ReferralHandler) Handle(ctx context.Context, id string) (readmodel.Refer
 	if !ok || !v.Reaches(r.Locality) {
 		return readmodel.Referral{}, errs.NotFound("there is no such referral, or it is outside your localities", "referral-not-found")
 	}
+	touch(ctx, r)
 	return r, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/buildinfo"
 	"carecoord/pkg/checkpoint"
@@ -82,11 +83,33 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
-	withViewer := func(h http.Handler) http.Handler { return auth.Middleware(devKey.Verifier(), h) }
+	// Every GraphQL request is audited (see pkg/audit): the writer appends
+	// the entries in batches, and stops, flushing what is queued, after the
+	// HTTP server and before the event handlers and the store.
+	auditWriter, err := audit.NewWriter(audit.WriterConfig{Store: rt.store, Logger: logger.Named("audit")})
+	if err != nil {
+		return err
+	}
+	hooks.Add("audit writer", func(ctx context.Context) error {
+		closed := make(chan error, 1)
+		go func() { closed <- auditWriter.Close() }()
+		select {
+		case err := <-closed:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("audit entries still queued: %w", ctx.Err())
+		}
+	})
+	// The viewer is known before the audit record begins, so that the
+	// entry can say who.
+	withViewer := func(h http.Handler) http.Handler {
+		return auth.Middleware(devKey.Verifier(), audit.Middleware(auditWriter, h))
+	}
 
 	schema, err := graphqlapi.NewSchema(graphqlapi.Deps{
 		Localities: rt.localities,
 		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()},
+		AuditTrail: rt.trail,
 	})
 	if err != nil {
 		return err
@@ -119,6 +142,8 @@ type runtime struct {
 	store      eventstore.Store
 	bus        *eventbus.Bus
 	services   []hosting.Service
+	// trail is the audit trail read model (who has looked at a record).
+	trail *audit.Trail
 }
 
 // openRuntime opens the store, builds the hosted services (which register
@@ -155,11 +180,15 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 	if err != nil {
 		return nil, err
 	}
+	trail := audit.NewTrail()
+	if err := trail.Register(bus); err != nil {
+		return nil, err
+	}
 	if err := runBus(ctx, bus, hooks); err != nil {
 		return nil, err
 	}
 	logger.Info("services running", zap.Strings("services", names))
-	return &runtime{localities: localities, store: store, bus: bus, services: services}, nil
+	return &runtime{localities: localities, store: store, bus: bus, services: services, trail: trail}, nil
 }
 
 // runBus runs the watermill router that carries events from the store to the

@@ -123,7 +123,7 @@ func TestRun_serves_and_shuts_down_in_order(t *testing.T) {
 	for _, e := range r.logs.FilterMessage("stopped").All() {
 		stopped = append(stopped, e.ContextMap()["component"].(string))
 	}
-	if want := []string{"http server", "event handlers", "checkpoints", "eventstore"}; !slices.Equal(stopped, want) {
+	if want := []string{"http server", "audit writer", "event handlers", "checkpoints", "eventstore"}; !slices.Equal(stopped, want) {
 		t.Errorf("stopped %v, want %v", stopped, want)
 	}
 	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(r.url, "http://"), time.Second); err == nil {

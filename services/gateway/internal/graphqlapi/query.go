@@ -12,7 +12,8 @@ func queryType(d Deps) *graphql.Object {
 				Description: "The process answering this request.",
 				Resolve:     func(graphql.ResolveParams) (any, error) { return d.ServerInfo, nil },
 			},
-			"me": meField(d.Localities),
+			"me":         meField(d.Localities),
+			"auditTrail": auditTrailField(d.AuditTrail),
 		},
 	})
 }

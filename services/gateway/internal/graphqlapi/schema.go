@@ -2,8 +2,8 @@
 // per type. Resolvers stay one-line reads of Deps; the federated schema of the
 // services grows here (or is composed here) in later work.
 //
-// It imports graphql-go and the standard library; transport lives in
-// pkg/graphqlhttp.
+// It imports graphql-go, the standard library and pkg/ (audit, auth, gql,
+// locality, nhsnumber); transport lives in pkg/graphqlhttp.
 package graphqlapi
 
 import (
@@ -19,6 +19,8 @@ type Deps struct {
 	ServerInfo ServerInfo
 	// Localities is the reference data (nil: the built-in localities).
 	Localities *locality.Registry
+	// AuditTrail answers auditTrail (nil: an empty trail).
+	AuditTrail AuditTrail
 }
 
 // NewSchema builds the schema. An error means the schema is inconsistent: the
