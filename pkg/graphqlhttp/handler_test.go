@@ -41,7 +41,7 @@ func testSchema(t *testing.T) graphql.Schema {
 	return schema
 }
 
-type response struct {
+type testResponse struct {
 	status    int
 	mediaType string
 	allow     string
@@ -51,11 +51,11 @@ type response struct {
 	} `json:"errors"`
 }
 
-func do(t *testing.T, h http.Handler, req *http.Request) response {
+func do(t *testing.T, h http.Handler, req *http.Request) testResponse {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	var res response
+	var res testResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
 		t.Fatalf("response is not JSON: %v: %q", err, rec.Body.String())
 	}
