@@ -2,7 +2,6 @@ package graphql_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/gql/sdl"
 	"carecoord/pkg/locality"
 
 	"carecoord/services/beds/app"
@@ -35,7 +35,7 @@ func TestSchema_matches_the_printed_contract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := printSchema(schema)
+	got := sdl.Print(schema, sdl.Options{})
 	path := filepath.Join("testdata", "subgraph.graphql")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -88,68 +88,4 @@ func TestSchema_has_the_API_names(t *testing.T) {
 	if entry.Name() != "TimelineEntry" || strings.Join(fields, " ") != "at refId service summary type" {
 		t.Errorf("timeline entries are %s {%v}: the gateway merges exactly TimelineEntry {at service type summary refId}", entry.Name(), fields)
 	}
-}
-
-// printSchema prints the schema's own types as SDL (graphql-go has no
-// printer), sorted, without descriptions.
-func printSchema(s graphql.Schema) string {
-	var names []string
-	for name := range s.TypeMap() {
-		if !strings.HasPrefix(name, "__") {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	args := func(as []*graphql.Argument) string {
-		if len(as) == 0 {
-			return ""
-		}
-		var parts []string
-		for _, a := range as {
-			parts = append(parts, a.Name()+": "+a.Type.String())
-		}
-		sort.Strings(parts)
-		return "(" + strings.Join(parts, ", ") + ")"
-	}
-	for _, name := range names {
-		switch t := s.TypeMap()[name].(type) {
-		case *graphql.Object:
-			fmt.Fprintf(&b, "type %s {\n", name)
-			fs := t.Fields()
-			keys := make([]string, 0, len(fs))
-			for k := range fs {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(&b, "  %s%s: %s\n", k, args(fs[k].Args), fs[k].Type)
-			}
-			b.WriteString("}\n\n")
-		case *graphql.InputObject:
-			fmt.Fprintf(&b, "input %s {\n", name)
-			fs := t.Fields()
-			keys := make([]string, 0, len(fs))
-			for k := range fs {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Fprintf(&b, "  %s: %s\n", k, fs[k].Type)
-			}
-			b.WriteString("}\n\n")
-		case *graphql.Enum:
-			fmt.Fprintf(&b, "enum %s {\n", name)
-			var vs []string
-			for _, v := range t.Values() {
-				vs = append(vs, v.Name)
-			}
-			sort.Strings(vs)
-			for _, v := range vs {
-				fmt.Fprintf(&b, "  %s\n", v)
-			}
-			b.WriteString("}\n\n")
-		}
-	}
-	return b.String()
 }

@@ -2,84 +2,20 @@ package graphql_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/gql/sdl"
 	"carecoord/pkg/locality"
 	"carecoord/services/caseload/app"
 	cgraphql "carecoord/services/caseload/graphql"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/caseload.graphql from the code")
-
-// printSchema writes the schema as SDL (graphql-go has no printer): every
-// named type but the introspection and built-in scalar ones, sorted.
-func printSchema(s graphql.Schema) string {
-	var names []string
-	for n := range s.TypeMap() {
-		if strings.HasPrefix(n, "__") || n == "String" || n == "Int" || n == "Float" || n == "Boolean" || n == "ID" {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		switch t := s.Type(n).(type) {
-		case *graphql.Object:
-			fmt.Fprintf(&b, "type %s {\n", n)
-			fields := t.Fields()
-			for _, fn := range sortedKeys(fields) {
-				f := fields[fn]
-				fmt.Fprintf(&b, "  %s%s: %s\n", fn, args(f.Args), f.Type)
-			}
-			b.WriteString("}\n\n")
-		case *graphql.InputObject:
-			fmt.Fprintf(&b, "input %s {\n", n)
-			fields := t.Fields()
-			for _, fn := range sortedKeys(fields) {
-				fmt.Fprintf(&b, "  %s: %s\n", fn, fields[fn].Type)
-			}
-			b.WriteString("}\n\n")
-		case *graphql.Enum:
-			var vs []string
-			for _, v := range t.Values() {
-				vs = append(vs, v.Name)
-			}
-			sort.Strings(vs)
-			fmt.Fprintf(&b, "enum %s { %s }\n\n", n, strings.Join(vs, " "))
-		}
-	}
-	return b.String()
-}
-
-func args(as []*graphql.Argument) string {
-	if len(as) == 0 {
-		return ""
-	}
-	var out []string
-	for _, a := range as {
-		out = append(out, fmt.Sprintf("%s: %s", a.Name(), a.Type))
-	}
-	sort.Strings(out)
-	return "(" + strings.Join(out, ", ") + ")"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // The subgraph's contract is printed to testdata/caseload.graphql; a change
 // to the code that changes the contract fails here until the file is
@@ -94,7 +30,7 @@ func TestSchema_printed_contract_matches_the_code(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := printSchema(s)
+	got := sdl.Print(s, sdl.Options{})
 	file := filepath.Join("testdata", "caseload.graphql")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {

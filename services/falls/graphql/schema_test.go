@@ -2,15 +2,11 @@ package graphql_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
-	"github.com/graphql-go/graphql"
-
+	"carecoord/pkg/gql/sdl"
 	"carecoord/services/falls/service"
 )
 
@@ -24,7 +20,7 @@ func TestSchema_matches_the_printed_contract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := printSchema(schema)
+	got := sdl.Print(schema, sdl.Options{})
 	path := filepath.Join("testdata", "falls.graphql")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -53,71 +49,4 @@ func TestSchema_matches_the_printed_contract(t *testing.T) {
 			t.Errorf("mutation %s does not take input and commandId", name)
 		}
 	}
-}
-
-// printSchema writes SDL for the schema's own types (graphql-go has no
-// printer), sorted by name so that it is stable.
-func printSchema(s graphql.Schema) string {
-	var names []string
-	for name := range s.TypeMap() {
-		if strings.HasPrefix(name, "__") || isBuiltin(name) {
-			continue
-		}
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		switch t := s.TypeMap()[name].(type) {
-		case *graphql.Enum:
-			fmt.Fprintf(&b, "enum %s {\n", name)
-			vals := t.Values()
-			sort.Slice(vals, func(i, j int) bool { return vals[i].Name < vals[j].Name })
-			for _, v := range vals {
-				fmt.Fprintf(&b, "  %s\n", v.Name)
-			}
-		case *graphql.InputObject:
-			fmt.Fprintf(&b, "input %s {\n", name)
-			fields := t.Fields()
-			for _, f := range sortedKeys(fields) {
-				fmt.Fprintf(&b, "  %s: %s\n", f, fields[f].Type)
-			}
-		case *graphql.Object:
-			fmt.Fprintf(&b, "type %s {\n", name)
-			fields := t.Fields()
-			for _, f := range sortedKeys(fields) {
-				var args []string
-				for _, a := range fields[f].Args {
-					args = append(args, fmt.Sprintf("%s: %s", a.Name(), a.Type))
-				}
-				sig := f
-				sort.Strings(args)
-				if len(args) > 0 {
-					sig += "(" + strings.Join(args, ", ") + ")"
-				}
-				fmt.Fprintf(&b, "  %s: %s\n", sig, fields[f].Type)
-			}
-		default:
-			continue
-		}
-		b.WriteString("}\n\n")
-	}
-	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func isBuiltin(name string) bool {
-	switch name {
-	case "String", "Int", "Float", "Boolean", "ID":
-		return true
-	}
-	return false
 }

@@ -2,16 +2,15 @@ package graphql_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/gql/sdl"
 	"carecoord/pkg/locality"
 	"carecoord/services/referrals/app"
 	refgraphql "carecoord/services/referrals/graphql"
@@ -29,67 +28,9 @@ func schema(t *testing.T) (refgraphql.Subgraph, graphql.Schema) {
 	return sg, s
 }
 
-// printSchema prints the schema's types in SDL-like form, sorted, for
-// review and the golden file (graphql-go has no printer).
-func printSchema(s graphql.Schema) string {
-	var names []string
-	for name := range s.TypeMap() {
-		if !strings.HasPrefix(name, "__") && !slices.Contains([]string{"String", "Int", "Float", "Boolean", "ID"}, name) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		switch t := s.TypeMap()[name].(type) {
-		case *graphql.Object:
-			fmt.Fprintf(&b, "type %s {\n", name)
-			fields := t.Fields()
-			for _, f := range sortedKeys(fields) {
-				fd := fields[f]
-				args := ""
-				if len(fd.Args) > 0 {
-					var as []string
-					for _, a := range fd.Args {
-						as = append(as, a.Name()+": "+a.Type.String())
-					}
-					sort.Strings(as)
-					args = "(" + strings.Join(as, ", ") + ")"
-				}
-				fmt.Fprintf(&b, "  %s%s: %s\n", f, args, fd.Type.String())
-			}
-			b.WriteString("}\n")
-		case *graphql.InputObject:
-			fmt.Fprintf(&b, "input %s {\n", name)
-			fields := t.Fields()
-			for _, f := range sortedKeys(fields) {
-				fmt.Fprintf(&b, "  %s: %s\n", f, fields[f].Type.String())
-			}
-			b.WriteString("}\n")
-		case *graphql.Enum:
-			var vs []string
-			for _, v := range t.Values() {
-				vs = append(vs, v.Name)
-			}
-			sort.Strings(vs)
-			fmt.Fprintf(&b, "enum %s { %s }\n", name, strings.Join(vs, " "))
-		}
-	}
-	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 func TestSchema_matches_the_printed_contract(t *testing.T) {
 	_, s := schema(t)
-	got := printSchema(s)
+	got := sdl.Print(s, sdl.Options{})
 	path := filepath.Join("testdata", "referrals.graphql")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
