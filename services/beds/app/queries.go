@@ -7,6 +7,7 @@ import (
 	"carecoord/pkg/audit"
 	"carecoord/pkg/auth"
 	"carecoord/pkg/errs"
+	"carecoord/pkg/locality"
 	"carecoord/pkg/nhsnumber"
 
 	"carecoord/services/beds/domain"
@@ -290,4 +291,14 @@ func (q *Queries) patient(ctx context.Context, nhsNumber string) (auth.Viewer, s
 
 func sortStays(s []readmodel.Stay, less func(a, b readmodel.Stay) bool) {
 	sort.SliceStable(s, func(i, j int) bool { return less(s[i], s[j]) })
+}
+
+// KnownLocality reports whether a locality is in the registry (a federated
+// router may ask for any id).
+func (q *Queries) KnownLocality(id string) bool {
+	if q.localities == nil {
+		return false
+	}
+	_, ok := q.localities.Get(locality.ID(id))
+	return ok
 }

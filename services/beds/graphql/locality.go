@@ -12,7 +12,13 @@ import (
 // LocalitySummary is the beds service's counts for a locality; the gateway
 // merges the services' summary fields into one LocalitySummary.
 func localitySummaryType() *graphql.Object {
-	return graphql.NewObject(graphql.ObjectConfig{
+	return graphql.NewObject(localitySummaryConfig())
+}
+
+// localitySummaryConfig is LocalitySummary's definition, shared by the
+// standalone type and the federated entity.
+func localitySummaryConfig() graphql.ObjectConfig {
+	return graphql.ObjectConfig{
 		Name: "LocalitySummary",
 		Fields: graphql.Fields{
 			"localityId": field(nnID, func(s readmodel.LocalitySummary) any { return s.LocalityID }),
@@ -30,7 +36,7 @@ func localitySummaryType() *graphql.Object {
 					return as[readmodel.LocalitySummary](p.Source).NoCriteriaToReside, nil
 				}},
 		},
-	})
+	}
 }
 
 // localityFields are the fields the beds service adds to Locality.

@@ -19,7 +19,7 @@ import (
 	"carecoord/services/beds/readmodel"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/subgraph.graphql from the code")
+var update = flag.Bool("update", false, "rewrite testdata/subgraph.graphql and testdata/beds.federated.graphql from the code")
 
 func subgraph() bedsgraphql.Subgraph {
 	reg := hospitals.Default()

@@ -28,6 +28,8 @@ type Subgraph struct {
 	LocalityFields graphql.Fields
 	// PatientFields are added to Patient (key: nhsNumber).
 	PatientFields graphql.Fields
+
+	t *types
 }
 
 // types are the subgraph's object types, built once per Subgraph.
@@ -63,6 +65,7 @@ func New(a *app.Application) Subgraph {
 		Mutation:       mutationFields(t),
 		LocalityFields: localityFields(t),
 		PatientFields:  patientFields(t),
+		t:              t,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	cgraphql "carecoord/services/caseload/graphql"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/caseload.graphql from the code")
+var update = flag.Bool("update", false, "rewrite testdata/caseload.graphql and testdata/caseload.federated.graphql from the code")
 
 // The subgraph's contract is printed to testdata/caseload.graphql; a change
 // to the code that changes the contract fails here until the file is

@@ -32,6 +32,7 @@ type Subgraph struct {
 	PatientFields graphql.Fields
 
 	reg *locality.Registry
+	app *app.Application
 }
 
 // New builds the subgraph over the application.
@@ -45,6 +46,7 @@ func New(a *app.Application, reg *locality.Registry) (Subgraph, error) {
 		LocalityFields: localityFields(a),
 		PatientFields:  patientFields(a),
 		reg:            reg,
+		app:            a,
 	}, nil
 }
 

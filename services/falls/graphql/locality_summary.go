@@ -9,7 +9,13 @@ import (
 // localitySummaryType is the falls part of the shared LocalitySummary; the
 // gateway merges the services' fields, so each name is unique to falls.
 func localitySummaryType() *graphql.Object {
-	return graphql.NewObject(graphql.ObjectConfig{
+	return graphql.NewObject(localitySummaryConfig())
+}
+
+// localitySummaryConfig is LocalitySummary's definition, shared by the
+// standalone type and the federated entity.
+func localitySummaryConfig() graphql.ObjectConfig {
+	return graphql.ObjectConfig{
 		Name:        "LocalitySummary",
 		Description: "A locality's figures.",
 		Fields: graphql.Fields{
@@ -25,5 +31,5 @@ func localitySummaryType() *graphql.Object {
 				return *s.LiftedWithinOneHourPercent
 			}),
 		},
-	})
+	}
 }

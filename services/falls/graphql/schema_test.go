@@ -10,7 +10,7 @@ import (
 	"carecoord/services/falls/service"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/falls.graphql from the code")
+var update = flag.Bool("update", false, "rewrite testdata/falls.graphql and testdata/falls.federated.graphql from the code")
 
 // The standalone schema, printed, is checked in: a change to the falls
 // contract shows in review as a change to testdata/falls.graphql.

@@ -38,6 +38,7 @@ type Subgraph struct {
 	PatientFields graphql.Fields
 
 	localities *locality.Registry
+	t          *types
 }
 
 // types are the subgraph's object types, made once per subgraph.
@@ -64,6 +65,7 @@ func New(a *app.Application, localities *locality.Registry) Subgraph {
 		LocalityFields: t.localityFields(),
 		PatientFields:  t.patientFields(),
 		localities:     localities,
+		t:              t,
 	}
 }
 

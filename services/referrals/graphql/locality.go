@@ -53,8 +53,14 @@ func stringList(arg any) []string {
 // values are maps keyed by field name, so that a gateway can merge the
 // four services' summaries into one.
 func localitySummaryType(t *types) *graphql.Object {
+	return graphql.NewObject(localitySummaryConfig(t))
+}
+
+// localitySummaryConfig is LocalitySummary's definition, shared by the
+// standalone type and the federated entity.
+func localitySummaryConfig(t *types) graphql.ObjectConfig {
 	nnInt := graphql.NewNonNull(graphql.Int)
-	return graphql.NewObject(graphql.ObjectConfig{
+	return graphql.ObjectConfig{
 		Name:        "LocalitySummary",
 		Description: "What a locality looks like now.",
 		Fields: graphql.Fields{
@@ -70,7 +76,7 @@ func localitySummaryType(t *types) *graphql.Object {
 			"ucrBreached":                      {Type: nnInt, Description: "Open UCR referrals past 2 hours."},
 			"referralWaitingList":              {Type: nonNullList(t.band), Description: "Open referrals by weeks since receipt, in the national bands."},
 		},
-	})
+	}
 }
 
 // summary is a LocalitySummary value.

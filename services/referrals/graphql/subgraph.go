@@ -46,6 +46,7 @@ type Subgraph struct {
 	PatientFields graphql.Fields
 
 	localities *locality.Registry
+	app        *app.Application
 	locality   *graphql.Object
 	patient    *graphql.Object
 }
@@ -58,7 +59,7 @@ type resolver struct {
 
 // New builds the subgraph over the application.
 func New(a *app.Application, localities *locality.Registry) Subgraph {
-	s := Subgraph{localities: localities}
+	s := Subgraph{localities: localities, app: a}
 	r := &resolver{app: a}
 	// The shared entities are built from thunks, so that Referral can
 	// point at them before their fields exist.

@@ -16,7 +16,7 @@ import (
 	refgraphql "carecoord/services/referrals/graphql"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/referrals.graphql from the code")
+var update = flag.Bool("update", false, "rewrite testdata/referrals.graphql and testdata/referrals.federated.graphql from the code")
 
 func schema(t *testing.T) (refgraphql.Subgraph, graphql.Schema) {
 	t.Helper()
