@@ -132,6 +132,12 @@ type Options struct {
 	// dropped first (default DefaultDocumentCacheSize). Negative turns the
 	// cache off, and with it persisted queries.
 	DocumentCacheSize int
+
+	// Execute runs a parsed and validated document (default
+	// graphql.Execute): the gateway passes its supergraph's executor, which
+	// delegates to the subgraphs. The document cache and every limit apply
+	// as before; ExecuteParams.Schema is the handler's schema.
+	Execute func(graphql.ExecuteParams) *graphql.Result
 }
 
 func (o Options) withDefaults() Options {
@@ -161,6 +167,9 @@ func (o Options) withDefaults() Options {
 		o.RateKey = ViewerOrIP
 	}
 	def(&o.DocumentCacheSize, DefaultDocumentCacheSize)
+	if o.Execute == nil {
+		o.Execute = graphql.Execute
+	}
 	return o
 }
 
@@ -346,7 +355,7 @@ func (h *handler) execute(ctx context.Context, doc *document, req request) (*gra
 		ctx, cancel = context.WithTimeout(ctx, h.opts.Timeout)
 		defer cancel()
 	}
-	res := graphql.Execute(graphql.ExecuteParams{
+	res := h.opts.Execute(graphql.ExecuteParams{
 		Schema:        h.schema,
 		AST:           doc.ast,
 		OperationName: req.OperationName,

@@ -213,3 +213,26 @@ func TestBad_JSON_is_not_echoed(t *testing.T) {
 		t.Fatalf("error echoes the request body: %s", body)
 	}
 }
+
+func TestHandler_runs_documents_through_Options_Execute(t *testing.T) {
+	calls := 0
+	h := Handler(testSchema(t), Options{Execute: func(p graphql.ExecuteParams) *graphql.Result {
+		calls++
+		if p.AST == nil {
+			t.Error("Execute got no parsed document")
+		}
+		return graphql.Execute(p)
+	}})
+	for range 2 {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"{ echo(text: \"hi\") }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !strings.Contains(rec.Body.String(), `"echo":"hi"`) {
+			t.Fatalf("body %s", rec.Body.String())
+		}
+	}
+	if calls != 2 {
+		t.Errorf("Execute called %d times, want 2", calls)
+	}
+}

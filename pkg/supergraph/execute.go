@@ -13,6 +13,8 @@ import (
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
 )
 
 // Aliases the gateway adds to the documents it sends subgraphs. Every
@@ -41,19 +43,42 @@ func Key(source any, field string) any {
 // fields they do not own are fetched with one _entities request per
 // subgraph and level of the query.
 func (s *Supergraph) Do(p graphql.Params) *graphql.Result {
-	ctx := p.Context
+	return s.run(p.Context, p.OperationName, func(ctx context.Context) *graphql.Result {
+		p.Context, p.Schema = ctx, s.schema
+		return graphql.Do(p)
+	}, func() *ast.Document {
+		doc, err := parser.Parse(parser.ParseParams{Source: &source.Source{Body: []byte(p.RequestString)}})
+		if err != nil {
+			return nil
+		}
+		return doc
+	})
+}
+
+// Execute is Do for a document already parsed and validated against
+// Schema (p.Schema is ignored), as pkg/graphqlhttp's Options.Execute
+// wants: the same per-request set-up, batching and error handling.
+func (s *Supergraph) Execute(p graphql.ExecuteParams) *graphql.Result {
+	return s.run(p.Context, p.OperationName, func(ctx context.Context) *graphql.Result {
+		p.Context, p.Schema = ctx, s.schema
+		return graphql.Execute(p)
+	}, func() *ast.Document { return p.AST })
+}
+
+// run executes one request with its loader in the context, then applies
+// the null propagation and errors the loader recorded. doc gives the
+// request's document, needed only when a non-null field failed in a thunk.
+func (s *Supergraph) run(ctx context.Context, operationName string, exec func(context.Context) *graphql.Result, doc func() *ast.Document) *graphql.Result {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	r := &request{sg: s, batches: map[string]*batch{}, nulled: map[string]bool{}}
-	p.Context = context.WithValue(ctx, requestKey{}, r)
-	p.Schema = s.schema
-	res := graphql.Do(p)
+	res := exec(context.WithValue(ctx, requestKey{}, r))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.propagate) > 0 {
 		if data, ok := res.Data.(map[string]any); ok {
-			res.Data = s.nullify(p, data, r.propagate)
+			res.Data = s.nullify(doc(), operationName, data, r.propagate)
 		}
 	}
 	if len(r.errs) > 0 {

@@ -3,8 +3,6 @@ package supergraph
 import (
 	"github.com/graphql-go/graphql"
 	"github.com/graphql-go/graphql/language/ast"
-	"github.com/graphql-go/graphql/language/parser"
-	"github.com/graphql-go/graphql/language/source"
 )
 
 // placeholderKey marks the placeholder object completed for a non-null
@@ -49,9 +47,8 @@ func placeholder(schema graphql.Schema, t graphql.Type) any {
 // nullify sets each path to null and propagates the null up to the
 // nearest nullable ancestor, as graphql-go would have done had the field
 // not been resolved by a thunk.
-func (s *Supergraph) nullify(p graphql.Params, data map[string]any, paths [][]any) any {
-	doc, err := parser.Parse(parser.ParseParams{Source: &source.Source{Body: []byte(p.RequestString)}})
-	if err != nil {
+func (s *Supergraph) nullify(doc *ast.Document, operationName string, data map[string]any, paths [][]any) any {
+	if doc == nil {
 		return data
 	}
 	var op *ast.OperationDefinition
@@ -59,7 +56,7 @@ func (s *Supergraph) nullify(p graphql.Params, data map[string]any, paths [][]an
 	for _, d := range doc.Definitions {
 		switch d := d.(type) {
 		case *ast.OperationDefinition:
-			if op == nil && (p.OperationName == "" || d.Name != nil && d.Name.Value == p.OperationName) {
+			if op == nil && (operationName == "" || d.Name != nil && d.Name.Value == operationName) {
 				op = d
 			}
 		case *ast.FragmentDefinition:

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/parser"
+	"github.com/graphql-go/graphql/language/source"
 
 	"carecoord/pkg/errs"
 	"carecoord/pkg/federation"
@@ -501,4 +503,28 @@ func TestNestedSubgraphErrorsGetTheClientPath(t *testing.T) {
 			t.Fatalf("got %s, want %s", got, want)
 		}
 	})
+}
+
+func TestExecuteAnswersParsedDocumentsLikeDo(t *testing.T) {
+	f := inProcess(t)
+	for _, q := range []string{
+		`{ patients(first: 3) { name visits { at } } }`,
+		`query Q { patients(first: 2) { name visits(limit: 1) { at note } } }`,
+	} {
+		want := asJSON(t, f.do(t, q, nil))
+		f.people.reset()
+		f.visits.reset()
+		doc, err := parser.Parse(parser.ParseParams{Source: &source.Source{Body: []byte(q)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.WithValue(context.Background(), authKey{}, "Bearer token-1")
+		got := asJSON(t, f.sg.Execute(graphql.ExecuteParams{Context: ctx, AST: doc}))
+		if got != want {
+			t.Errorf("%s:\nExecute %s\nDo      %s", q, got, want)
+		}
+		if d := f.visits.reset(); len(d) != 1 {
+			t.Errorf("%s: visits got %d requests, want 1 (batched)", q, len(d))
+		}
+	}
 }

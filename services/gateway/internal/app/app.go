@@ -27,6 +27,7 @@ import (
 	"carecoord/pkg/eventstore/embedded"
 	"carecoord/pkg/graphqlhttp"
 	"carecoord/pkg/locality"
+	"carecoord/pkg/supergraph"
 	"carecoord/services/gateway/internal/config"
 	"carecoord/services/gateway/internal/graphqlapi"
 	"carecoord/services/gateway/internal/hosting"
@@ -65,7 +66,8 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap.L
 //   - a component that must stop cleanly: hooks.Add right after starting it
 //     (hooks run last-added first, so add a component after what it uses);
 //   - a readiness condition: append to checks before the server is built;
-//   - GraphQL types and fields: in package graphqlapi, fed through
+//   - GraphQL types and fields: a service's in its federated subgraph; the
+//     gateway's own in package graphqlapi (Compose), fed through
 //     graphqlapi.Deps.
 func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap.Logger, hooks *shutdown.Hooks) error {
 	logger.Info("starting carecoord", zap.String("version", buildinfo.Version), zap.String("data_dir", cfg.DataDir))
@@ -106,16 +108,13 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		return auth.Middleware(devKey.Verifier(), audit.Middleware(auditWriter, h))
 	}
 
-	schema, err := graphqlapi.NewSchema(graphqlapi.Deps{
-		Localities: rt.localities,
-		ServerInfo: graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()},
-		AuditTrail: rt.trail,
-	})
+	// /graphql serves the one composed schema: the hosted services'
+	// federated subgraphs, in process, with the gateway's own fields.
+	sg, err := composeSupergraph(ctx, rt, graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()})
 	if err != nil {
 		return err
 	}
-	// Until the gateway composes them, each service's subgraph is served on
-	// its own path.
+	// Each service's own subgraph is also served on its own path.
 	subgraphs := map[string]http.Handler{}
 	for _, svc := range rt.services {
 		s, err := svc.Schema()
@@ -128,7 +127,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	handler := server.New(server.Config{
 		Logger:    logger,
 		Checks:    checks,
-		GraphQL:   withViewer(graphqlhttp.Handler(schema, graphqlhttp.Options{})),
+		GraphQL:   withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})),
 		Subgraphs: subgraphs,
 		WarmUp:    rt.bus.CaughtUp,
 	})
@@ -266,4 +265,23 @@ func storeReadable(store eventstore.Store) func(context.Context) error {
 		_, err := store.ReadAll(ctx, eventstore.End, eventstore.Backwards, 1)
 		return err
 	}
+}
+
+// composeSupergraph composes the hosted services' federated subgraphs (in
+// process: the request's context, and with it the viewer, reaches their
+// resolvers) with the gateway's own fields.
+func composeSupergraph(ctx context.Context, rt *runtime, info graphqlapi.ServerInfo) (*supergraph.Supergraph, error) {
+	var subs []supergraph.Subgraph
+	for _, svc := range rt.services {
+		fed, err := svc.Federated()
+		if err != nil {
+			return nil, fmt.Errorf("%s federated subgraph: %w", svc.Name, err)
+		}
+		subs = append(subs, supergraph.InProcess(svc.Name, fed))
+	}
+	sg, err := graphqlapi.Compose(ctx, graphqlapi.Deps{Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail}, subs)
+	if err != nil {
+		return nil, fmt.Errorf("composing the GraphQL schema: %w", err)
+	}
+	return sg, nil
 }

@@ -1,6 +1,8 @@
 package graphqlapi
 
 import (
+	"context"
+
 	"github.com/graphql-go/graphql"
 
 	"carecoord/pkg/audit"
@@ -68,18 +70,24 @@ func auditTrailField(trail AuditTrail) *graphql.Field {
 		Description: "Who has read or changed a patient's record, newest first (admin only).",
 		Args:        graphql.FieldConfigArgument{"nhsNumber": {Type: graphql.NewNonNull(graphql.String)}},
 		Resolve: gql.Resolver(func(p graphql.ResolveParams) (any, error) {
-			if _, err := auth.RequireRole(p.Context, auth.Admin); err != nil {
-				return nil, err
-			}
-			n, err := nhsnumber.Parse(p.Args["nhsNumber"].(string))
-			if err != nil {
-				return nil, err
-			}
-			audit.Touch(p.Context, n.String())
-			if trail == nil {
-				return []audit.Entry{}, nil
-			}
-			return trail.For(n.String()), nil
+			return readAuditTrail(p.Context, trail, p.Args["nhsNumber"].(string))
 		}),
 	}
+}
+
+// readAuditTrail is auditTrail's logic, shared by NewSchema and Compose:
+// admins only, a valid NHS number, and the look is itself audited.
+func readAuditTrail(ctx context.Context, trail AuditTrail, nhsNumber string) ([]audit.Entry, error) {
+	if _, err := auth.RequireRole(ctx, auth.Admin); err != nil {
+		return nil, err
+	}
+	n, err := nhsnumber.Parse(nhsNumber)
+	if err != nil {
+		return nil, err
+	}
+	audit.Touch(ctx, n.String())
+	if trail == nil {
+		return []audit.Entry{}, nil
+	}
+	return trail.For(n.String()), nil
 }

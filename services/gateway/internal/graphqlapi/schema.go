@@ -1,9 +1,13 @@
-// Package graphqlapi builds the gateway's GraphQL schema in Go code, one file
-// per type. Resolvers stay one-line reads of Deps; the federated schema of the
-// services grows here (or is composed here) in later work.
+// Package graphqlapi is the gateway's own part of the GraphQL API. Compose
+// (composed.go) builds what /graphql serves: the services' federated
+// subgraphs composed by pkg/supergraph with the gateway's fields (serverInfo,
+// me, auditTrail, localities, locality, patient, Locality.name and
+// gpPractices, Patient.timeline). NewSchema builds the gateway-only schema
+// of serverInfo, me and auditTrail in Go code, one file per type; both share
+// the resolvers' logic.
 //
 // It imports graphql-go, the standard library and pkg/ (audit, auth, gql,
-// locality, nhsnumber); transport lives in pkg/graphqlhttp.
+// locality, nhsnumber, supergraph); transport lives in pkg/graphqlhttp.
 package graphqlapi
 
 import (

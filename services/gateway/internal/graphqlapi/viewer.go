@@ -21,12 +21,7 @@ func viewerType(reg *locality.Registry) *graphql.Object {
 			"localities": &graphql.Field{
 				Type:        graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(graphql.ID))),
 				Description: "The localities whose patients the user may see; every locality for roles that work county-wide.",
-				Resolve: viewerField(func(v auth.Viewer) any {
-					if v.AllLocalities() {
-						return allLocalityIDs(reg)
-					}
-					return v.Localities
-				}),
+				Resolve:     viewerField(func(v auth.Viewer) any { return viewerLocalities(reg, v) }),
 			},
 		},
 	})
@@ -44,4 +39,12 @@ func meField(reg *locality.Registry) *graphql.Field {
 			return auth.Require(p.Context)
 		}),
 	}
+}
+
+// viewerLocalities are the localities whose patients v may see.
+func viewerLocalities(reg *locality.Registry, v auth.Viewer) []string {
+	if v.AllLocalities() {
+		return allLocalityIDs(reg)
+	}
+	return v.Localities
 }

@@ -53,6 +53,9 @@ type Service struct {
 	Name string
 	// Schema builds the service's own standalone subgraph schema.
 	Schema func() (graphql.Schema, error)
+	// Federated builds the service's Apollo Federation v2 subgraph schema,
+	// which the gateway composes into /graphql.
+	Federated func() (graphql.Schema, error)
 	// Seed loads demo data through the service's commands.
 	Seed func(ctx context.Context, people *demo.People, now time.Time) error
 }
@@ -92,7 +95,7 @@ func Build(names []string, d Deps) ([]Service, error) {
 			if err != nil {
 				return nil, fmt.Errorf("referrals: %w", err)
 			}
-			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema, Federated: svc.Subgraph.Federated,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error {
 					return referralsseed.Run(ctx, svc, p, now)
 				}})
@@ -101,7 +104,7 @@ func Build(names []string, d Deps) ([]Service, error) {
 			if err != nil {
 				return nil, fmt.Errorf("caseload: %w", err)
 			}
-			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema, Federated: svc.Subgraph.Federated,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error {
 					return caseloadseed.Run(ctx, svc, p, now)
 				}})
@@ -118,7 +121,7 @@ func Build(names []string, d Deps) ([]Service, error) {
 			if err != nil {
 				return nil, fmt.Errorf("beds: %w", err)
 			}
-			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema, Federated: svc.Subgraph.Federated,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error { return bedsseed.Run(ctx, svc, p, now) }})
 		case "falls":
 			var reg *units.Registry
@@ -133,7 +136,7 @@ func Build(names []string, d Deps) ([]Service, error) {
 			if err != nil {
 				return nil, fmt.Errorf("falls: %w", err)
 			}
-			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema,
+			out = append(out, Service{Name: name, Schema: svc.Subgraph.Schema, Federated: svc.Subgraph.Federated,
 				Seed: func(ctx context.Context, p *demo.People, now time.Time) error { return fallsseed.Run(ctx, svc, p, now) }})
 		default:
 			return nil, fmt.Errorf("unknown service %q", name)

@@ -1,0 +1,290 @@
+package graphqlapi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/graphql-go/graphql"
+
+	"carecoord/pkg/audit"
+	"carecoord/pkg/auth"
+	"carecoord/pkg/gql"
+	"carecoord/pkg/locality"
+	"carecoord/pkg/nhsnumber"
+	"carecoord/pkg/supergraph"
+)
+
+// gatewaySDL is the part of the public schema the gateway owns: its own
+// root fields, the reference data of Locality, and Patient.timeline (the
+// services' timelines merged).
+const gatewaySDL = `
+"""The process answering the request."""
+type ServerInfo {
+  """The build that is running."""
+  version: String!
+  """The event store implementation: embedded, raft or kurrentdb."""
+  storeBackend: String!
+}
+
+"""The signed-in user, as their token describes them."""
+type Viewer {
+  id: ID!
+  name: String
+  role: String!
+  organisation: String
+  """The localities whose patients the user may see; every locality for roles that work county-wide."""
+  localities: [ID!]!
+}
+
+"""Whether an audited request only read records or also changed them."""
+enum AuditKind {
+  """A query."""
+  READ
+  """A mutation."""
+  COMMAND
+}
+
+"""One request that read or changed a patient's record."""
+type AuditEntry {
+  """The request."""
+  requestId: ID!
+  """The request's correlation ID, as the logs show it."""
+  correlationId: String
+  """Who: the user's ID."""
+  userId: ID!
+  """Who: the user's name."""
+  userName: String
+  """The user's role."""
+  role: String!
+  """The user's organisation."""
+  organisation: String
+  """What: the GraphQL operation name, or the endpoint of an unnamed one."""
+  operation: String!
+  """Where the request came in."""
+  endpoint: String
+  """Read or command."""
+  kind: AuditKind!
+  """When (RFC 3339, UTC)."""
+  at: String!
+  """Whether the user broke glass to reach the record: for review."""
+  breakGlass: Boolean!
+  """The reason given for breaking glass."""
+  breakGlassReason: String
+}
+
+"""A GP practice, by its ODS code."""
+type GpPractice {
+  code: String!
+  name: String!
+  postcodeArea: String
+}
+
+extend type Locality {
+  """The locality's name."""
+  name: String!
+  """The GP practices whose patients belong to the locality."""
+  gpPractices: [GpPractice!]!
+}
+
+extend type Patient {
+  """Every event of this patient across the services, in time order."""
+  timeline: [TimelineEntry!]!
+}
+
+type Query {
+  """The process answering this request."""
+  serverInfo: ServerInfo!
+  """Who the token says you are: your role and localities."""
+  me: Viewer!
+  """Who has read or changed a patient's record, newest first (admin only)."""
+  auditTrail(nhsNumber: String!): [AuditEntry!]!
+  """The localities you reach (every locality for roles that work county-wide)."""
+  localities: [Locality!]!
+  """A locality by id, or null if there is none. Its services' fields say FORBIDDEN outside your localities."""
+  locality(id: ID!): Locality
+  """A patient by NHS number. The services' fields hold only what you may see."""
+  patient(nhsNumber: String!): Patient
+}
+`
+
+// timelineOrder is the order of the services whose timelines make
+// Patient.timeline; entries at the same instant keep it, so that causes
+// (a fall, an admission) come before their effects (a referral, an
+// episode).
+var timelineOrder = []string{"falls", "beds", "referrals", "caseload"}
+
+// Compose builds the public schema: the hosted subgraphs (by name) with
+// the gateway's own types and fields.
+func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*supergraph.Supergraph, error) {
+	if d.Localities == nil {
+		d.Localities = locality.Default()
+	}
+	reg := d.Localities
+	byName := map[string]supergraph.Subgraph{}
+	for _, s := range subgraphs {
+		byName[s.Name()] = s
+	}
+	resolvers := map[string]graphql.FieldResolveFn{
+		"Query.serverInfo": func(graphql.ResolveParams) (any, error) {
+			return map[string]any{"version": d.ServerInfo.Version, "storeBackend": d.ServerInfo.StoreBackend}, nil
+		},
+		"Query.me": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			v, err := auth.Require(p.Context)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"id": v.Subject, "name": v.Name, "role": string(v.Role),
+				"organisation": v.Organisation, "localities": viewerLocalities(reg, v)}, nil
+		}),
+		"Query.auditTrail": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			entries, err := readAuditTrail(p.Context, d.AuditTrail, p.Args["nhsNumber"].(string))
+			if err != nil {
+				return nil, err
+			}
+			out := make([]any, len(entries))
+			for i, e := range entries {
+				out[i] = auditEntryMap(e)
+			}
+			return out, nil
+		}),
+		"Query.localities": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			v, err := auth.Require(p.Context)
+			if err != nil {
+				return nil, err
+			}
+			out := []any{}
+			for _, l := range reg.All() {
+				if v.Reaches(string(l.ID)) {
+					out = append(out, map[string]any{"id": string(l.ID)})
+				}
+			}
+			return out, nil
+		}),
+		"Query.locality": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			if _, err := auth.Require(p.Context); err != nil {
+				return nil, err
+			}
+			l, ok := reg.Get(locality.ID(p.Args["id"].(string)))
+			if !ok {
+				return nil, nil
+			}
+			return map[string]any{"id": string(l.ID)}, nil
+		}),
+		"Query.patient": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			if _, err := auth.Require(p.Context); err != nil {
+				return nil, err
+			}
+			n, err := nhsnumber.Parse(p.Args["nhsNumber"].(string))
+			if err != nil {
+				return nil, err
+			}
+			// The entity key only: each service's fields check reach.
+			return map[string]any{"nhsNumber": n.String()}, nil
+		}),
+		"Locality.name": func(p graphql.ResolveParams) (any, error) {
+			l, ok := reg.Get(locality.ID(fmt.Sprint(supergraph.Key(p.Source, "id"))))
+			if !ok {
+				return nil, fmt.Errorf("unknown locality")
+			}
+			return l.Name, nil
+		},
+		"Locality.gpPractices": func(p graphql.ResolveParams) (any, error) {
+			l, ok := reg.Get(locality.ID(fmt.Sprint(supergraph.Key(p.Source, "id"))))
+			if !ok {
+				return []any{}, nil
+			}
+			out := make([]any, len(l.Practices))
+			for i, pr := range l.Practices {
+				out[i] = map[string]any{"code": pr.Code, "name": pr.Name, "postcodeArea": optional(pr.PostcodeArea)}
+			}
+			return out, nil
+		},
+		"Patient.timeline": func(p graphql.ResolveParams) (any, error) {
+			n, _ := supergraph.Key(p.Source, "nhsNumber").(string)
+			return timeline(p.Context, byName, n)
+		},
+	}
+	// The gateway's own objects are maps keyed by field name.
+	for typ, fields := range map[string][]string{
+		"ServerInfo": {"version", "storeBackend"},
+		"Viewer":     {"id", "name", "role", "organisation", "localities"},
+		"AuditEntry": {"requestId", "correlationId", "userId", "userName", "role", "organisation", "operation", "endpoint", "kind", "at", "breakGlass", "breakGlassReason"},
+		"GpPractice": {"code", "name", "postcodeArea"},
+	} {
+		for _, f := range fields {
+			resolvers[typ+"."+f] = mapField
+		}
+	}
+	return supergraph.Compose(ctx, subgraphs, supergraph.Options{Extra: gatewaySDL, Resolvers: resolvers})
+}
+
+func mapField(p graphql.ResolveParams) (any, error) {
+	m, _ := p.Source.(map[string]any)
+	return m[p.Info.FieldName], nil
+}
+
+func auditEntryMap(e audit.Entry) map[string]any {
+	return map[string]any{
+		"requestId": e.RequestID, "correlationId": optional(e.CorrelationID), "userId": e.Subject,
+		"userName": optional(e.Name), "role": e.Role, "organisation": optional(e.Organisation),
+		"operation": e.Operation, "endpoint": optional(e.Endpoint), "kind": string(e.Kind),
+		"at": gql.Time(e.At), "breakGlass": e.BreakGlass, "breakGlassReason": optional(e.BreakGlassReason),
+	}
+}
+
+// subgraphError is a subgraph's error, with its extensions.
+type subgraphError struct{ supergraph.GraphQLError }
+
+func (e subgraphError) Extensions() map[string]any { return e.GraphQLError.Extensions }
+
+// timeline merges the hosted services' <service>Timeline entries of a
+// patient in time order (ties: timelineOrder). It asks each hosted subgraph
+// directly, with the request's context: one _entities request per subgraph
+// per patient, which is fine for patient(nhsNumber); a list of patients
+// with their timelines would want the supergraph's batching loader instead.
+func timeline(ctx context.Context, subgraphs map[string]supergraph.Subgraph, nhsNumber string) ([]any, error) {
+	type entry struct {
+		at   time.Time
+		data map[string]any
+	}
+	var entries []entry
+	reps := map[string]any{"r": []any{map[string]any{"__typename": "Patient", "nhsNumber": nhsNumber}}}
+	for _, name := range timelineOrder {
+		sub := subgraphs[name]
+		if sub == nil {
+			continue
+		}
+		field := name + "Timeline"
+		query := `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Patient { ` + field + ` { at service type summary refId } } } }`
+		data, errs, err := sub.Do(ctx, query, reps)
+		if err != nil {
+			return nil, err
+		}
+		if len(errs) > 0 {
+			return nil, subgraphError{errs[0]}
+		}
+		list, _ := data["_entities"].([]any)
+		if len(list) == 0 {
+			continue
+		}
+		pat, _ := list[0].(map[string]any)
+		items, _ := pat[field].([]any)
+		for _, it := range items {
+			m, ok := it.(map[string]any)
+			if !ok {
+				continue
+			}
+			s, _ := m["at"].(string)
+			at, _ := time.Parse(time.RFC3339Nano, s)
+			entries = append(entries, entry{at: at, data: m})
+		}
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.Before(entries[j].at) })
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		out[i] = e.data
+	}
+	return out, nil
+}
