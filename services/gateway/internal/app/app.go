@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/graphql-go/graphql"
 	"go.uber.org/zap"
 
 	"carecoord/pkg/audit"
@@ -27,6 +28,7 @@ import (
 	"carecoord/pkg/eventstore/embedded"
 	"carecoord/pkg/graphqlhttp"
 	"carecoord/pkg/locality"
+	"carecoord/pkg/logging"
 	"carecoord/pkg/supergraph"
 	"carecoord/services/gateway/internal/config"
 	"carecoord/services/gateway/internal/graphqlapi"
@@ -109,26 +111,36 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	}
 
 	// /graphql serves the one composed schema: the hosted services'
-	// federated subgraphs, in process, with the gateway's own fields.
-	sg, err := composeSupergraph(ctx, rt, graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()})
+	// federated subgraphs, in process, the remote ones (--subgraph) over
+	// HTTP, with the gateway's own fields. A remote subgraph must answer
+	// at start: see composeSupergraph.
+	feds, err := federatedSchemas(rt)
 	if err != nil {
 		return err
 	}
-	// Each service's own subgraph is also served on its own path.
+	sg, err := composeSupergraph(ctx, cfg, rt, feds, graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()}, logger)
+	if err != nil {
+		return err
+	}
+	// Each service's own subgraph is also served on its own path, and its
+	// federated subgraph next to it, for gateways in other processes.
 	subgraphs := map[string]http.Handler{}
+	federated := map[string]http.Handler{}
 	for _, svc := range rt.services {
 		s, err := svc.Schema()
 		if err != nil {
 			return fmt.Errorf("%s subgraph: %w", svc.Name, err)
 		}
 		subgraphs[svc.Name] = withViewer(graphqlhttp.Handler(s, graphqlhttp.Options{}))
+		federated[svc.Name] = withViewer(graphqlhttp.Handler(feds[svc.Name], graphqlhttp.Options{}))
 	}
 
 	handler := server.New(server.Config{
 		Logger:    logger,
 		Checks:    checks,
-		GraphQL:   withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})),
+		GraphQL:   forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute}))),
 		Subgraphs: subgraphs,
+		Federated: federated,
 		WarmUp:    rt.bus.CaughtUp,
 	})
 	return serveHTTP(ctx, cfg, handler, stdout, logger, hooks)
@@ -267,21 +279,140 @@ func storeReadable(store eventstore.Store) func(context.Context) error {
 	}
 }
 
-// composeSupergraph composes the hosted services' federated subgraphs (in
-// process: the request's context, and with it the viewer, reaches their
-// resolvers) with the gateway's own fields.
-func composeSupergraph(ctx context.Context, rt *runtime, info graphqlapi.ServerInfo) (*supergraph.Supergraph, error) {
-	var subs []supergraph.Subgraph
+// federatedSchemas builds each hosted service's federated subgraph, by name.
+func federatedSchemas(rt *runtime) (map[string]graphql.Schema, error) {
+	feds := map[string]graphql.Schema{}
 	for _, svc := range rt.services {
 		fed, err := svc.Federated()
 		if err != nil {
 			return nil, fmt.Errorf("%s federated subgraph: %w", svc.Name, err)
 		}
-		subs = append(subs, supergraph.InProcess(svc.Name, fed))
+		feds[svc.Name] = fed
+	}
+	return feds, nil
+}
+
+// composeSupergraph composes the hosted services' federated subgraphs (in
+// process: the request's context, and with it the viewer, reaches their
+// resolvers) and the remote ones of cfg.Subgraphs (over HTTP, with the
+// client's Authorization, X-Break-Glass-Reason and X-Correlation-ID
+// headers, so that the remote process checks the same viewer) with the
+// gateway's own fields.
+//
+// Composition reads every subgraph's SDL, so a remote subgraph must answer
+// at start: while it does not (not yet started, still warming up), start-up
+// retries with backoff for up to remoteWait, then fails with an error that
+// names the subgraph and its URL.
+func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds map[string]graphql.Schema, info graphqlapi.ServerInfo, logger *zap.Logger) (*supergraph.Supergraph, error) {
+	var subs []supergraph.Subgraph
+	for _, svc := range rt.services {
+		subs = append(subs, supergraph.InProcess(svc.Name, feds[svc.Name]))
+	}
+	client := remoteClient()
+	for _, r := range cfg.Subgraphs {
+		sub := supergraph.Remote(r.Name, r.URL, client, remoteHeaders)
+		if err := awaitRemote(ctx, sub, r.URL, logger); err != nil {
+			return nil, err
+		}
+		logger.Info("remote subgraph answers", zap.String("subgraph", r.Name), zap.String("url", r.URL))
+		subs = append(subs, sub)
 	}
 	sg, err := graphqlapi.Compose(ctx, graphqlapi.Deps{Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail}, subs)
 	if err != nil {
 		return nil, fmt.Errorf("composing the GraphQL schema: %w", err)
 	}
 	return sg, nil
+}
+
+// remoteWait bounds how long start-up waits for a remote subgraph.
+var remoteWait = 30 * time.Second
+
+// awaitRemote asks sub for its SDL until it answers, backing off from
+// 250ms to 4s between tries, for up to remoteWait. Transport failures and
+// UNAVAILABLE (the remote process is still catching up) are retried; any
+// other GraphQL error (the URL is a GraphQL endpoint but not a federated
+// subgraph) fails at once.
+func awaitRemote(ctx context.Context, sub supergraph.Subgraph, url string, logger *zap.Logger) error {
+	deadline := time.Now().Add(remoteWait)
+	backoff := 250 * time.Millisecond
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, errs, err := sub.Do(tctx, "{ _service { sdl } }", nil)
+		cancel()
+		if err == nil && len(errs) > 0 {
+			if errs[0].Extensions["code"] == "UNAVAILABLE" {
+				// Another carecoord still warming up (503): retry.
+				err = errs[0]
+			}
+		}
+		if err == nil && len(errs) > 0 {
+			return fmt.Errorf("remote subgraph %s at %s is not a federated subgraph (want a carecoord /subgraphs/%s/federated URL): %s",
+				sub.Name(), url, sub.Name(), errs[0].Message)
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(backoff).After(deadline) {
+			return fmt.Errorf("remote subgraph %s at %s did not answer within %s: %w", sub.Name(), url, remoteWait, err)
+		}
+		logger.Warn("remote subgraph not answering yet; retrying", zap.String("subgraph", sub.Name()),
+			zap.String("url", url), zap.Duration("retry_in", backoff), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("remote subgraph %s: %w", sub.Name(), ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 4*time.Second)
+	}
+}
+
+// remoteClient is the HTTP client for remote subgraphs: bounded dials and
+// waits, so that a stuck subgraph fails a request instead of holding it.
+func remoteClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: 25 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+		},
+	}
+}
+
+// forwardedHeaders are the client's request headers a remote subgraph
+// needs to see the same viewer.
+var forwardedHeaders = []string{"Authorization", "X-Break-Glass-Reason"}
+
+type forwardedKey struct{}
+
+// forwardHeaders keeps the client's forwardedHeaders in the request
+// context, for remoteHeaders.
+func forwardHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := http.Header{}
+		for _, k := range forwardedHeaders {
+			if v := r.Header.Get(k); v != "" {
+				h.Set(k, v)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), forwardedKey{}, h)))
+	})
+}
+
+// remoteHeaders are the headers sent with a request to a remote subgraph:
+// the client's forwardedHeaders and the request's correlation ID.
+func remoteHeaders(ctx context.Context) http.Header {
+	out := http.Header{}
+	if h, ok := ctx.Value(forwardedKey{}).(http.Header); ok {
+		for k, vs := range h {
+			out[k] = append([]string(nil), vs...)
+		}
+	}
+	if id := logging.CorrelationID(ctx); id != "" {
+		out.Set(server.CorrelationHeader, id)
+	}
+	return out
 }

@@ -25,11 +25,16 @@ var schemaFile = filepath.Join("..", "..", "..", "..", "schemas", "graphql", "ca
 func TestComposedSchemaFile(t *testing.T) {
 	var hooks shutdown.Hooks
 	t.Cleanup(func() { _ = hooks.Run(context.Background(), zap.NewNop()) })
-	rt, err := openRuntime(context.Background(), testConfig(t), zap.NewNop(), &hooks)
+	cfg := testConfig(t)
+	rt, err := openRuntime(context.Background(), cfg, zap.NewNop(), &hooks)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sg, err := composeSupergraph(context.Background(), rt, graphqlapi.ServerInfo{})
+	feds, err := federatedSchemas(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := composeSupergraph(context.Background(), cfg, rt, feds, graphqlapi.ServerInfo{}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,63 @@ type Config struct {
 	// ShutdownTimeout bounds how long shutdown waits for in-flight requests
 	// and for each later step.
 	ShutdownTimeout time.Duration
+	// Subgraphs are the services that run elsewhere: /graphql reaches each
+	// one over HTTP at its URL (another carecoord's
+	// /subgraphs/<name>/federated). A service is either hosted (Services)
+	// or remote, never both.
+	Subgraphs []RemoteSubgraph
+}
+
+// RemoteSubgraph is a service that runs in another process, reached over
+// HTTP with the federation protocol.
+type RemoteSubgraph struct {
+	// Name is the service's name ("referrals").
+	Name string
+	// URL is its federated subgraph endpoint.
+	URL string
+}
+
+// ServiceNames are the domain services a process can host or reach, in
+// start order (package hosting holds the same list; a test keeps them equal).
+var ServiceNames = []string{"referrals", "caseload", "beds", "falls"}
+
+// subgraphsValue is the repeatable --subgraph NAME=URL flag; one value may
+// also list several, comma-separated (which is how CARECOORD_SUBGRAPHS sets
+// them). Flags given on the command line replace the environment's list.
+type subgraphsValue struct {
+	list *[]RemoteSubgraph
+	// fromEnv: the list came from the environment, so the first flag
+	// replaces it rather than adding to it.
+	fromEnv bool
+}
+
+func (v *subgraphsValue) String() string {
+	if v == nil || v.list == nil {
+		return ""
+	}
+	parts := make([]string, len(*v.list))
+	for i, s := range *v.list {
+		parts[i] = s.Name + "=" + s.URL
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *subgraphsValue) Set(s string) error {
+	if v.fromEnv {
+		*v.list, v.fromEnv = nil, false
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, u, ok := strings.Cut(part, "=")
+		if !ok {
+			return fmt.Errorf("%q is not NAME=URL", part)
+		}
+		*v.list = append(*v.list, RemoteSubgraph{Name: strings.TrimSpace(name), URL: strings.TrimSpace(u)})
+	}
+	return nil
 }
 
 // flagSet is the one table of serve's settings. A new setting is one line
@@ -61,11 +120,20 @@ func flagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.RespondersFile, "responders-file", "", "JSON file of falls responder units (default: built-in demo data)")
 	fs.StringVar(&c.Services, "services", "all", "domain services to host, comma-separated: referrals, caseload, beds, falls (all)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	fs.Var(&subgraphsValue{list: &c.Subgraphs}, "subgraph",
+		"a service that runs elsewhere, `NAME=URL` of its federated subgraph (e.g. referrals=http://host:8080/subgraphs/referrals/federated); repeatable or comma-separated; not one of --services")
 	return fs
 }
 
+// envNames are the environment variables not named after their flag: a
+// repeatable flag's variable holds a list, so it takes the plural.
+var envNames = map[string]string{"subgraph": EnvPrefix + "SUBGRAPHS"}
+
 // EnvVar is the environment variable that sets the default of flag name.
 func EnvVar(flagName string) string {
+	if env, ok := envNames[flagName]; ok {
+		return env
+	}
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
@@ -91,6 +159,9 @@ func Parse(args []string, lookupEnv func(string) (string, bool)) (Config, error)
 		if err := f.Value.Set(v); err != nil {
 			errs = append(errs, fmt.Errorf("environment variable %s=%q: want %s (it sets --%s)", env, v, valueKind(f), f.Name))
 			return
+		}
+		if sv, ok := f.Value.(*subgraphsValue); ok {
+			sv.fromEnv = true
 		}
 		fromEnv[f.Name] = env
 	})
@@ -134,7 +205,54 @@ func (c *Config) validate(source func(flagName string) string) error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %s", source("shutdown-timeout"), c.ShutdownTimeout))
 	}
+	errs = append(errs, c.validateSubgraphs(source)...)
 	return errors.Join(errs...)
+}
+
+// validateSubgraphs checks each remote service: a known name, given once,
+// an http(s) URL, and not also hosted here.
+func (c *Config) validateSubgraphs(source func(flagName string) string) []error {
+	var errs []error
+	hosted := map[string]bool{}
+	if c.Services == "" || c.Services == "all" {
+		for _, n := range ServiceNames {
+			hosted[n] = true
+		}
+	} else {
+		for _, n := range strings.Split(c.Services, ",") {
+			hosted[strings.TrimSpace(n)] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range c.Subgraphs {
+		where := fmt.Sprintf("%s %s=%s", source("subgraph"), s.Name, s.URL)
+		switch {
+		case !slices.Contains(ServiceNames, s.Name):
+			errs = append(errs, fmt.Errorf("%s: unknown service %q (known: %s)", where, s.Name, strings.Join(ServiceNames, ", ")))
+			continue
+		case seen[s.Name]:
+			errs = append(errs, fmt.Errorf("%s: %s is given more than once", where, s.Name))
+			continue
+		case hosted[s.Name]:
+			errs = append(errs, fmt.Errorf("%s: %s is also hosted in this process (%s %q); list only the services hosted here, e.g. --services %s",
+				where, s.Name, source("services"), c.Services, strings.Join(without(ServiceNames, s.Name), ",")))
+		}
+		seen[s.Name] = true
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s: want an http:// or https:// URL, e.g. http://host:8080/subgraphs/%s/federated", where, s.Name))
+		}
+	}
+	return errs
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, s := range list {
+		if s != drop {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func checkListen(addr string) error {

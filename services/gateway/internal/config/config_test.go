@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ func TestEnvVar(t *testing.T) {
 		"dev":              "CARECOORD_DEV",
 		"log-level":        "CARECOORD_LOG_LEVEL",
 		"shutdown-timeout": "CARECOORD_SHUTDOWN_TIMEOUT",
+		"subgraph":         "CARECOORD_SUBGRAPHS",
 	} {
 		if got := EnvVar(flagName); got != want {
 			t.Errorf("EnvVar(%q) = %q, want %q", flagName, got, want)
@@ -57,13 +59,32 @@ func TestParse(t *testing.T) {
 		{"a bad environment value is fine when the flag overrides it",
 			map[string]string{"CARECOORD_LOG_LEVEL": "loud"}, []string{"--log-level", "error"},
 			with(func(c *Config) { c.LogLevel = "error" })},
+		{"repeated --subgraph flags", nil,
+			[]string{"--services", "caseload,beds", "--subgraph", "referrals=http://r:8080/subgraphs/referrals/federated", "--subgraph=falls=https://f/subgraphs/falls/federated"},
+			with(func(c *Config) {
+				c.Services = "caseload,beds"
+				c.Subgraphs = []RemoteSubgraph{{"referrals", "http://r:8080/subgraphs/referrals/federated"}, {"falls", "https://f/subgraphs/falls/federated"}}
+			})},
+		{"CARECOORD_SUBGRAPHS is a comma-separated list",
+			map[string]string{"CARECOORD_SERVICES": "caseload", "CARECOORD_SUBGRAPHS": "referrals=http://r/a, beds=http://b/b"}, nil,
+			with(func(c *Config) {
+				c.Services = "caseload"
+				c.Subgraphs = []RemoteSubgraph{{"referrals", "http://r/a"}, {"beds", "http://b/b"}}
+			})},
+		{"--subgraph flags replace CARECOORD_SUBGRAPHS",
+			map[string]string{"CARECOORD_SUBGRAPHS": "referrals=http://r/a,beds=http://b/b"},
+			[]string{"--services", "caseload", "--subgraph", "falls=http://f/f"},
+			with(func(c *Config) {
+				c.Services = "caseload"
+				c.Subgraphs = []RemoteSubgraph{{"falls", "http://f/f"}}
+			})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse(tc.args, env(tc.env))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
@@ -90,6 +111,22 @@ func TestParse_errors_name_their_source(t *testing.T) {
 		{"zero shutdown timeout", nil, []string{"--shutdown-timeout", "0s"}, []string{"--shutdown-timeout", "positive"}},
 		{"unknown flag", nil, []string{"--colour"}, []string{"colour"}},
 		{"stray argument", nil, []string{"--dev", "now"}, []string{"unexpected", "now"}},
+		{"subgraph without =", nil, []string{"--services", "caseload", "--subgraph", "referrals"},
+			[]string{"subgraph", "NAME=URL"}},
+		{"unknown subgraph service", nil, []string{"--services", "caseload", "--subgraph", "pharmacy=http://p/x"},
+			[]string{"--subgraph", `unknown service "pharmacy"`, "referrals"}},
+		{"subgraph URL not http", nil, []string{"--services", "caseload", "--subgraph", "referrals=ftp://r/x"},
+			[]string{"--subgraph", "http:// or https://"}},
+		{"subgraph URL without host", nil, []string{"--services", "caseload", "--subgraph", "referrals=/subgraphs/referrals/federated"},
+			[]string{"--subgraph", "http:// or https://"}},
+		{"subgraph also hosted by default (all)", nil, []string{"--subgraph", "referrals=http://r/x"},
+			[]string{"--subgraph", "referrals", "also hosted", "--services", "caseload,beds,falls"}},
+		{"subgraph also hosted by name", nil, []string{"--services", "referrals,caseload", "--subgraph", "referrals=http://r/x"},
+			[]string{"referrals", "also hosted"}},
+		{"subgraph given twice", nil, []string{"--services", "caseload", "--subgraph", "referrals=http://r/x", "--subgraph", "referrals=http://r/y"},
+			[]string{"more than once"}},
+		{"bad subgraph in environment", map[string]string{"CARECOORD_SERVICES": "caseload", "CARECOORD_SUBGRAPHS": "referrals=r:8080"}, nil,
+			[]string{"CARECOORD_SUBGRAPHS", "http://"}},
 		{"every bad variable is reported", map[string]string{"CARECOORD_DEV": "maybe", "CARECOORD_SHUTDOWN_TIMEOUT": "soon"}, nil,
 			[]string{"CARECOORD_DEV", "CARECOORD_SHUTDOWN_TIMEOUT"}},
 	} {

@@ -38,6 +38,11 @@ type Config struct {
 	// Subgraphs serve each hosted service's own schema at
 	// /subgraphs/<name>/graphql, keyed by name.
 	Subgraphs map[string]http.Handler
+	// Federated serve each hosted service's federated subgraph (the schema
+	// a gateway composes, with _service and _entities) at
+	// /subgraphs/<name>/federated, keyed by name: what another process's
+	// --subgraph NAME=URL points at.
+	Federated map[string]http.Handler
 }
 
 // New returns the HTTP handler for the gateway process.
@@ -61,6 +66,11 @@ func New(cfg Config) http.Handler {
 		h = gate.wrap(h)
 		mux.Handle("GET /subgraphs/"+name+"/graphql", h)
 		mux.Handle("POST /subgraphs/"+name+"/graphql", h)
+	}
+	for name, h := range cfg.Federated {
+		h = gate.wrap(h)
+		mux.Handle("GET /subgraphs/"+name+"/federated", h)
+		mux.Handle("POST /subgraphs/"+name+"/federated", h)
 	}
 	return logRequests(cfg.Logger, mux)
 }
