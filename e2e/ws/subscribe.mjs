@@ -2,11 +2,13 @@
 //
 //   node subscribe.mjs <ws-url> <subscription> <count> [query]
 //
-// It connects with connectionParams {authorization: "Bearer x"}, collects
+// It connects with connectionParams {authorization: $WS_AUTHORIZATION} (default
+// "Bearer x"), writes "connected" on stderr once the server acknowledged, collects
 // <count> results of the subscription (then stops it, which sends complete),
 // runs [query] once over the same socket when given, and prints
 // {"next": [...], "query": {...}} as JSON on stdout. Any failure exits 1 with
-// the reason on stderr. pkg/graphqlws's npm_client_test.go runs it.
+// the reason on stderr. pkg/graphqlws's npm_client_test.go and the e2e
+// subscription tests run it.
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -25,7 +27,8 @@ const timer = setTimeout(() => {
 const client = createClient({
   url,
   webSocketImpl: WebSocket,
-  connectionParams: { authorization: 'Bearer x' },
+  connectionParams: { authorization: process.env.WS_AUTHORIZATION || 'Bearer x' },
+  on: { connected: () => console.error('connected') },
   retryAttempts: 0,
   lazy: true,
 });

@@ -26,6 +26,13 @@ type Options struct {
 	// subgraphs are then fetched from them. On entities fetched from a
 	// subgraph, read key fields with Key.
 	Resolvers map[string]graphql.FieldResolveFn
+	// Subscribers are the Subscribe resolvers of gateway-owned fields of
+	// the Subscription root (declared in Extra), by "Subscription.field":
+	// each returns a chan any of events for graphql.ExecuteSubscription,
+	// which runs on Schema directly. Each event is the field's value (unless
+	// Resolvers has the field), already complete: a map keyed by response
+	// key, as Supergraph.Execute returns data.
+	Subscribers map[string]graphql.FieldResolveFn
 }
 
 // gateway is the owner name of gateway-owned fields.
@@ -146,7 +153,13 @@ func Compose(ctx context.Context, subgraphs []Subgraph, opts Options) (*Supergra
 	schema, err := schemabuild.Build(printed, schemabuild.Options{
 		HideInaccessible: true,
 		Resolve:          sg.resolverFor,
-		ResolveType:      sg.resolveType,
+		Subscribe: func(typeName, fieldName string) graphql.FieldResolveFn {
+			if typeName != "Subscription" {
+				return nil
+			}
+			return opts.Subscribers[typeName+"."+fieldName]
+		},
+		ResolveType: sg.resolveType,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("supergraph: composing: %w", err)

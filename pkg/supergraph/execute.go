@@ -171,6 +171,10 @@ func (s *Supergraph) resolverFor(typeName, fieldName string) graphql.FieldResolv
 			return f(p)
 		}
 	}
+	if typeName == "Subscription" {
+		// The event is the field's value (see Options.Subscribers).
+		return func(p graphql.ResolveParams) (any, error) { return p.Source, nil }
+	}
 	ti := s.types[typeName]
 	if ti == nil {
 		return nil

@@ -44,6 +44,9 @@ type Options struct {
 	// returns nil, the field reads source[fieldName] from a map[string]any
 	// source (any other source: graphql.DefaultResolveFn).
 	Resolve func(typeName, fieldName string) graphql.FieldResolveFn
+	// Subscribe returns the Subscribe resolver (the source stream, as
+	// graphql.ExecuteSubscription wants it) of a field, or nil.
+	Subscribe func(typeName, fieldName string) graphql.FieldResolveFn
 	// ResolveType picks the object type of a union or interface value. By
 	// default it reads "__typename" from a map[string]any source.
 	ResolveType func(p graphql.ResolveTypeParams) *graphql.Object
@@ -485,6 +488,9 @@ func (b *builder) fields(typeName string, defs []*ast.FieldDefinition) graphql.F
 			if r := b.opts.Resolve(typeName, f.Name.Value); r != nil {
 				field.Resolve = r
 			}
+		}
+		if b.opts.Subscribe != nil {
+			field.Subscribe = b.opts.Subscribe(typeName, f.Name.Value)
 		}
 		if len(f.Arguments) > 0 {
 			field.Args = graphql.FieldConfigArgument{}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -27,6 +28,7 @@ import (
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/eventstore/embedded"
 	"carecoord/pkg/graphqlhttp"
+	"carecoord/pkg/graphqlws"
 	"carecoord/pkg/locality"
 	"carecoord/pkg/logging"
 	"carecoord/pkg/supergraph"
@@ -135,10 +137,21 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		federated[svc.Name] = withViewer(graphqlhttp.Handler(feds[svc.Name], graphqlhttp.Options{}))
 	}
 
+	// GET /graphql with a WebSocket upgrade serves subscriptions (and
+	// queries) over graphql-transport-ws; the client authenticates with
+	// {"authorization": "Bearer <token>"} in connection_init.
+	graphQL := forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})))
+	graphQLWS := graphqlws.Handler(sg.Schema(), graphqlws.Options{OnConnect: wsAuthenticate(devKey.Verifier())})
 	handler := server.New(server.Config{
-		Logger:    logger,
-		Checks:    checks,
-		GraphQL:   forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute}))),
+		Logger: logger,
+		Checks: checks,
+		GraphQL: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if graphqlws.IsUpgrade(r) {
+				graphQLWS.ServeHTTP(w, r)
+				return
+			}
+			graphQL.ServeHTTP(w, r)
+		}),
 		Subgraphs: subgraphs,
 		Federated: federated,
 		WarmUp:    rt.bus.CaughtUp,
@@ -317,7 +330,7 @@ func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds
 		logger.Info("remote subgraph answers", zap.String("subgraph", r.Name), zap.String("url", r.URL))
 		subs = append(subs, sub)
 	}
-	sg, err := graphqlapi.Compose(ctx, graphqlapi.Deps{Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail}, subs)
+	sg, err := graphqlapi.Compose(ctx, graphqlapi.Deps{Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail, Events: rt.store}, subs)
 	if err != nil {
 		return nil, fmt.Errorf("composing the GraphQL schema: %w", err)
 	}
@@ -415,4 +428,29 @@ func remoteHeaders(ctx context.Context) http.Header {
 		out.Set(server.CorrelationHeader, id)
 	}
 	return out
+}
+
+// wsAuthenticate is the graphql-transport-ws OnConnect: the viewer of the
+// connection_init payload's authorization ("Bearer <token>"). Without one
+// the connection has no viewer, and every field that needs one says
+// UNAUTHENTICATED; a bad token closes the socket (4403).
+func wsAuthenticate(v auth.Verifier) func(context.Context, map[string]any) (context.Context, error) {
+	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
+		h, _ := payload["authorization"].(string)
+		if h == "" {
+			h, _ = payload["Authorization"].(string)
+		}
+		if h == "" {
+			return ctx, nil
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, errors.New("use authorization: Bearer <token>")
+		}
+		viewer, err := v.Verify(ctx, strings.TrimSpace(token))
+		if err != nil {
+			return nil, err
+		}
+		return auth.WithViewer(ctx, viewer), nil
+	}
 }

@@ -109,6 +109,15 @@ type Query {
 }
 `
 
+// fallsSDL is the gateway's subscription on the falls service's
+// FallIncident: composed only when a falls subgraph is.
+const fallsSDL = `
+type Subscription {
+  """A falls incident was reported or changed: the incident as it is now (dispatchers and admins)."""
+  fallsQueueChanged: FallIncident!
+}
+`
+
 // timelineOrder is the order of the services whose timelines make
 // Patient.timeline; entries at the same instant keep it, so that causes
 // (a fall, an admission) come before their effects (a referral, an
@@ -217,7 +226,19 @@ func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*sup
 			resolvers[typ+"."+f] = mapField
 		}
 	}
-	return supergraph.Compose(ctx, subgraphs, supergraph.Options{Extra: gatewaySDL, Resolvers: resolvers})
+	// A subscription's events are fetched through the supergraph itself.
+	var sg *supergraph.Supergraph
+	extra := gatewaySDL
+	subscribers := map[string]graphql.FieldResolveFn{}
+	if byName["falls"] != nil {
+		extra += fallsSDL
+		subscribers["Subscription.fallsQueueChanged"] = fallsQueueChanged(d.Events, func() *supergraph.Supergraph { return sg })
+	}
+	sg, err := supergraph.Compose(ctx, subgraphs, supergraph.Options{Extra: extra, Resolvers: resolvers, Subscribers: subscribers})
+	if err != nil {
+		return nil, err
+	}
+	return sg, nil
 }
 
 func mapField(p graphql.ResolveParams) (any, error) {

@@ -2,12 +2,13 @@
 // (composed.go) builds what /graphql serves: the services' federated
 // subgraphs composed by pkg/supergraph with the gateway's fields (serverInfo,
 // me, auditTrail, localities, locality, patient, Locality.name and
-// gpPractices, Patient.timeline). NewSchema builds the gateway-only schema
+// gpPractices, Patient.timeline, and Subscription.fallsQueueChanged from the
+// event store). NewSchema builds the gateway-only schema
 // of serverInfo, me and auditTrail in Go code, one file per type; both share
 // the resolvers' logic.
 //
 // It imports graphql-go, the standard library and pkg/ (audit, auth, gql,
-// locality, nhsnumber, supergraph); transport lives in pkg/graphqlhttp.
+// eventstore, locality, nhsnumber, supergraph); transport lives in pkg/graphqlhttp.
 package graphqlapi
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/eventstore"
 	"carecoord/pkg/locality"
 )
 
@@ -25,6 +27,9 @@ type Deps struct {
 	Localities *locality.Registry
 	// AuditTrail answers auditTrail (nil: an empty trail).
 	AuditTrail AuditTrail
+	// Events feeds the subscriptions of the composed schema (nil: they
+	// fail).
+	Events eventstore.Store
 }
 
 // NewSchema builds the schema. An error means the schema is inconsistent: the
