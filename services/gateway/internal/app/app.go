@@ -84,10 +84,9 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		{Name: "subscriptions", Fn: func(context.Context) error { return rt.bus.CaughtUp() }},
 	}
 
-	// Development tokens (`carecoord token`) are signed with this key.
-	devKey, err := auth.LoadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-signing-key"))
+	verifier, err := tokenVerifier(ctx, cfg, logger)
 	if err != nil {
-		return fmt.Errorf("signing key: %w", err)
+		return err
 	}
 	// Every GraphQL request is audited (see pkg/audit): the writer appends
 	// the entries in batches, and stops, flushing what is queued, after the
@@ -109,7 +108,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	// The viewer is known before the audit record begins, so that the
 	// entry can say who.
 	withViewer := func(h http.Handler) http.Handler {
-		return auth.Middleware(devKey.Verifier(), audit.Middleware(auditWriter, h))
+		return auth.Middleware(verifier, audit.Middleware(auditWriter, h))
 	}
 
 	// /graphql serves the one composed schema: the hosted services'
@@ -141,7 +140,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	// queries) over graphql-transport-ws; the client authenticates with
 	// {"authorization": "Bearer <token>"} in connection_init.
 	graphQL := forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})))
-	graphQLWS := graphqlws.Handler(sg.Schema(), graphqlws.Options{OnConnect: wsAuthenticate(devKey.Verifier())})
+	graphQLWS := graphqlws.Handler(sg.Schema(), graphqlws.Options{OnConnect: wsAuthenticate(verifier)})
 	handler := server.New(server.Config{
 		Logger: logger,
 		Checks: checks,
@@ -428,6 +427,42 @@ func remoteHeaders(ctx context.Context) http.Header {
 		out.Set(server.CorrelationHeader, id)
 	}
 	return out
+}
+
+// tokenVerifier checks /graphql's bearer tokens: against the identity
+// provider's key set when --jwks-url is set (refreshed until ctx ends),
+// else with the development key in the data directory (`carecoord token`
+// signs with it).
+func tokenVerifier(ctx context.Context, cfg config.Config, logger *zap.Logger) (auth.Verifier, error) {
+	o := cfg.OIDC
+	if o.JWKSURL == "" {
+		devKey, err := auth.LoadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-signing-key"))
+		if err != nil {
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+		logger.Info("tokens: development key (set --jwks-url to verify an identity provider's tokens)")
+		return devKey.Verifier(), nil
+	}
+	var roleMap map[string]auth.Role
+	if len(o.RoleMap) > 0 {
+		roleMap = make(map[string]auth.Role, len(o.RoleMap))
+		for code, r := range o.RoleMap {
+			roleMap[code] = auth.Role(r)
+		}
+	}
+	v, err := auth.NewJWKSVerifier(ctx, auth.JWKSConfig{
+		URL: o.JWKSURL, Issuer: o.Issuer, Audience: o.Audience,
+		Claims: auth.ClaimNames{
+			Subject: o.ClaimSubject, Name: o.ClaimName, Role: o.ClaimRole,
+			Localities: o.ClaimLocalities, Organisation: o.ClaimOrganisation, RoleMap: roleMap,
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--jwks-url: %w", err)
+	}
+	logger.Info("tokens: identity provider's JWKS", zap.String("jwks_url", o.JWKSURL),
+		zap.String("issuer", o.Issuer), zap.String("audience", o.Audience), zap.Int("mapped_role_codes", len(roleMap)))
+	return v, nil
 }
 
 // wsAuthenticate is the graphql-transport-ws OnConnect: the viewer of the

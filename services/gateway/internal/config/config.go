@@ -50,6 +50,26 @@ type Config struct {
 	// /subgraphs/<name>/federated). A service is either hosted (Services)
 	// or remote, never both.
 	Subgraphs []RemoteSubgraph
+	// OIDC, when its JWKSURL is set, verifies /graphql's bearer tokens
+	// against the identity provider's keys instead of the development key.
+	OIDC OIDC
+}
+
+// OIDC is how production tokens are verified: an OpenID Connect identity
+// provider's key set, issuer and audience, and where in its tokens the
+// viewer's fields are (NHS CIS2, for one, carries roles in its own claims).
+type OIDC struct {
+	// JWKSURL is the provider's key set (its discovery document's jwks_uri);
+	// empty means development tokens.
+	JWKSURL string
+	// Issuer and Audience must match the token's iss and aud.
+	Issuer, Audience string
+	// Claim names or dotted paths (e.g. nhsid_nrbac_roles.0.role_code) of
+	// the viewer's fields; empty means the defaults (sub, name, role,
+	// localities, org).
+	ClaimSubject, ClaimName, ClaimRole, ClaimLocalities, ClaimOrganisation string
+	// RoleMap maps the provider's role codes to carecoord role names.
+	RoleMap map[string]string
 }
 
 // RemoteSubgraph is a service that runs in another process, reached over
@@ -104,6 +124,49 @@ func (v *subgraphsValue) Set(s string) error {
 	return nil
 }
 
+// roleMapValue is the --role-map CODE=ROLE,... flag; a value replaces the
+// whole map.
+type roleMapValue struct{ m *map[string]string }
+
+func (v *roleMapValue) String() string {
+	if v == nil || v.m == nil || len(*v.m) == 0 {
+		return ""
+	}
+	codes := make([]string, 0, len(*v.m))
+	for c := range *v.m {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	for i, c := range codes {
+		codes[i] = c + "=" + (*v.m)[c]
+	}
+	return strings.Join(codes, ",")
+}
+
+func (v *roleMapValue) Set(s string) error {
+	m := map[string]string{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		code, role, ok := strings.Cut(part, "=")
+		code, role = strings.TrimSpace(code), strings.TrimSpace(role)
+		if !ok || code == "" || role == "" {
+			return fmt.Errorf("%q is not CODE=ROLE", part)
+		}
+		if _, dup := m[code]; dup {
+			return fmt.Errorf("%s is mapped more than once", code)
+		}
+		m[code] = role
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	*v.m = m
+	return nil
+}
+
 // flagSet is the one table of serve's settings. A new setting is one line
 // here: its environment variable, usage text and validation by type follow
 // from it.
@@ -122,6 +185,16 @@ func flagSet(c *Config) *flag.FlagSet {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	fs.Var(&subgraphsValue{list: &c.Subgraphs}, "subgraph",
 		"a service that runs elsewhere, `NAME=URL` of its federated subgraph (e.g. referrals=http://host:8080/subgraphs/referrals/federated); repeatable or comma-separated; not one of --services")
+	fs.StringVar(&c.OIDC.JWKSURL, "jwks-url", "", "identity provider's JWKS URL: production tokens are verified against its keys (default: development tokens)")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", "", "the tokens' issuer (iss); required with --jwks-url")
+	fs.StringVar(&c.OIDC.Audience, "oidc-audience", "", "the tokens' audience (aud); required with --jwks-url")
+	fs.StringVar(&c.OIDC.ClaimSubject, "claim-subject", "", "claim, or dotted path, of the user's ID (default sub)")
+	fs.StringVar(&c.OIDC.ClaimName, "claim-name", "", "claim, or dotted path, of the user's name (default name)")
+	fs.StringVar(&c.OIDC.ClaimRole, "claim-role", "", "claim, or dotted path, of the role, e.g. nhsid_nrbac_roles.0.role_code (default role)")
+	fs.StringVar(&c.OIDC.ClaimLocalities, "claim-localities", "", "claim, or dotted path, of the localities: a list or a space/comma separated string (default localities)")
+	fs.StringVar(&c.OIDC.ClaimOrganisation, "claim-organisation", "", "claim, or dotted path, of the organisation (default org)")
+	fs.Var(&roleMapValue{m: &c.OIDC.RoleMap}, "role-map",
+		"the identity provider's role codes as carecoord roles, `CODE=ROLE,...` (e.g. R8000=ict_clinician,R8001=bed_manager); when set, only mapped codes count")
 	return fs
 }
 
@@ -206,7 +279,41 @@ func (c *Config) validate(source func(flagName string) string) error {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %s", source("shutdown-timeout"), c.ShutdownTimeout))
 	}
 	errs = append(errs, c.validateSubgraphs(source)...)
+	errs = append(errs, c.validateOIDC(source)...)
 	return errors.Join(errs...)
+}
+
+// validateOIDC checks that a JWKS URL comes with an issuer and audience,
+// and that the OIDC settings are not given without one (which would leave
+// development tokens in force).
+func (c *Config) validateOIDC(source func(flagName string) string) []error {
+	o := c.OIDC
+	if strings.TrimSpace(o.JWKSURL) == "" {
+		var errs []error
+		for name, v := range map[string]bool{
+			"oidc-issuer": o.Issuer != "", "oidc-audience": o.Audience != "",
+			"claim-subject": o.ClaimSubject != "", "claim-name": o.ClaimName != "", "claim-role": o.ClaimRole != "",
+			"claim-localities": o.ClaimLocalities != "", "claim-organisation": o.ClaimOrganisation != "",
+			"role-map": len(o.RoleMap) > 0,
+		} {
+			if v {
+				errs = append(errs, fmt.Errorf("%s: needs --jwks-url (without it, development tokens are used)", source(name)))
+			}
+		}
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return errs
+	}
+	var errs []error
+	if u, err := url.Parse(o.JWKSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s %q: want an http:// or https:// URL", source("jwks-url"), o.JWKSURL))
+	}
+	if strings.TrimSpace(o.Issuer) == "" {
+		errs = append(errs, fmt.Errorf("%s: required with %s", source("oidc-issuer"), source("jwks-url")))
+	}
+	if strings.TrimSpace(o.Audience) == "" {
+		errs = append(errs, fmt.Errorf("%s: required with %s", source("oidc-audience"), source("jwks-url")))
+	}
+	return errs
 }
 
 // validateSubgraphs checks each remote service: a known name, given once,

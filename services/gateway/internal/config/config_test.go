@@ -12,12 +12,18 @@ import (
 
 func TestEnvVar(t *testing.T) {
 	for flagName, want := range map[string]string{
-		"data-dir":         "CARECOORD_DATA_DIR",
-		"listen":           "CARECOORD_LISTEN",
-		"dev":              "CARECOORD_DEV",
-		"log-level":        "CARECOORD_LOG_LEVEL",
-		"shutdown-timeout": "CARECOORD_SHUTDOWN_TIMEOUT",
-		"subgraph":         "CARECOORD_SUBGRAPHS",
+		"data-dir":           "CARECOORD_DATA_DIR",
+		"listen":             "CARECOORD_LISTEN",
+		"dev":                "CARECOORD_DEV",
+		"log-level":          "CARECOORD_LOG_LEVEL",
+		"shutdown-timeout":   "CARECOORD_SHUTDOWN_TIMEOUT",
+		"subgraph":           "CARECOORD_SUBGRAPHS",
+		"jwks-url":           "CARECOORD_JWKS_URL",
+		"oidc-issuer":        "CARECOORD_OIDC_ISSUER",
+		"oidc-audience":      "CARECOORD_OIDC_AUDIENCE",
+		"claim-role":         "CARECOORD_CLAIM_ROLE",
+		"claim-organisation": "CARECOORD_CLAIM_ORGANISATION",
+		"role-map":           "CARECOORD_ROLE_MAP",
 	} {
 		if got := EnvVar(flagName); got != want {
 			t.Errorf("EnvVar(%q) = %q, want %q", flagName, got, want)
@@ -78,6 +84,30 @@ func TestParse(t *testing.T) {
 				c.Services = "caseload"
 				c.Subgraphs = []RemoteSubgraph{{"falls", "http://f/f"}}
 			})},
+		{"OIDC from the environment", map[string]string{
+			"CARECOORD_JWKS_URL":           "https://idp.example/.well-known/jwks.json",
+			"CARECOORD_OIDC_ISSUER":        "https://idp.example",
+			"CARECOORD_OIDC_AUDIENCE":      "carecoord",
+			"CARECOORD_CLAIM_SUBJECT":      "uid",
+			"CARECOORD_CLAIM_NAME":         "given_name",
+			"CARECOORD_CLAIM_ROLE":         "nhsid_nrbac_roles.0.role_code",
+			"CARECOORD_CLAIM_LOCALITIES":   "carecoord.localities",
+			"CARECOORD_CLAIM_ORGANISATION": "nhsid_nrbac_roles.0.org_code",
+			"CARECOORD_ROLE_MAP":           "R8000=ict_clinician, R8001=bed_manager",
+		}, nil, with(func(c *Config) {
+			c.OIDC = OIDC{
+				JWKSURL: "https://idp.example/.well-known/jwks.json", Issuer: "https://idp.example", Audience: "carecoord",
+				ClaimSubject: "uid", ClaimName: "given_name", ClaimRole: "nhsid_nrbac_roles.0.role_code",
+				ClaimLocalities: "carecoord.localities", ClaimOrganisation: "nhsid_nrbac_roles.0.org_code",
+				RoleMap: map[string]string{"R8000": "ict_clinician", "R8001": "bed_manager"},
+			}
+		})},
+		{"OIDC flags beat the environment; --role-map replaces the map",
+			map[string]string{"CARECOORD_JWKS_URL": "https://a/jwks", "CARECOORD_ROLE_MAP": "R8000=ict_clinician"},
+			[]string{"--jwks-url", "https://b/jwks", "--oidc-issuer", "https://b", "--oidc-audience", "cc", "--role-map", "R8001=bed_manager"},
+			with(func(c *Config) {
+				c.OIDC = OIDC{JWKSURL: "https://b/jwks", Issuer: "https://b", Audience: "cc", RoleMap: map[string]string{"R8001": "bed_manager"}}
+			})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse(tc.args, env(tc.env))
@@ -127,6 +157,16 @@ func TestParse_errors_name_their_source(t *testing.T) {
 			[]string{"more than once"}},
 		{"bad subgraph in environment", map[string]string{"CARECOORD_SERVICES": "caseload", "CARECOORD_SUBGRAPHS": "referrals=r:8080"}, nil,
 			[]string{"CARECOORD_SUBGRAPHS", "http://"}},
+		{"jwks-url without issuer and audience", nil, []string{"--jwks-url", "https://idp/jwks"},
+			[]string{"--oidc-issuer: required with --jwks-url", "--oidc-audience: required"}},
+		{"jwks-url not http", map[string]string{"CARECOORD_JWKS_URL": "idp/jwks", "CARECOORD_OIDC_ISSUER": "i", "CARECOORD_OIDC_AUDIENCE": "a"}, nil,
+			[]string{"CARECOORD_JWKS_URL", "http:// or https://"}},
+		{"OIDC settings without jwks-url", map[string]string{"CARECOORD_OIDC_ISSUER": "i"}, []string{"--claim-role", "roles"},
+			[]string{"CARECOORD_OIDC_ISSUER: needs --jwks-url", "--claim-role: needs --jwks-url"}},
+		{"role map without =", nil, []string{"--jwks-url", "https://idp/jwks", "--oidc-issuer", "i", "--oidc-audience", "a", "--role-map", "R8000"},
+			[]string{"role-map", "CODE=ROLE"}},
+		{"role map code twice", map[string]string{"CARECOORD_ROLE_MAP": "R8000=admin,R8000=bed_manager"}, nil,
+			[]string{"CARECOORD_ROLE_MAP", "CODE=ROLE"}},
 		{"every bad variable is reported", map[string]string{"CARECOORD_DEV": "maybe", "CARECOORD_SHUTDOWN_TIMEOUT": "soon"}, nil,
 			[]string{"CARECOORD_DEV", "CARECOORD_SHUTDOWN_TIMEOUT"}},
 	} {
