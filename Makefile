@@ -10,7 +10,7 @@ LISTEN    ?= 127.0.0.1:8080
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds crash-test e2e clean
+.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds bench-gateway crash-test e2e clean
 
 all: build
 
@@ -55,7 +55,12 @@ bench-ict:
 bench-beds:
 	$(GO) run ./services/beds/cmd/benchbeds
 
-bench: bench-store bench-ict bench-beds
+## bench-gateway: 64 clients asking one locality's joined-up view through
+## /graphql, against a plain JSON handler over the same read models
+bench-gateway:
+	$(GO) run ./services/gateway/cmd/benchgateway
+
+bench: bench-store bench-ict bench-beds bench-gateway
 
 ## crash-test: the kill -9 test with many more cycles than `make test` runs
 CRASH_CYCLES ?= 200
