@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -261,7 +262,9 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, std
 	base := "http://" + dialable(ln.Addr())
 	fmt.Fprintf(stdout, "carecoord listening on %s\n", base)
 	fmt.Fprintf(stdout, "GraphQL: %s/graphql (each service's subgraph at %s/subgraphs/<service>/graphql)\n", base, base)
-	fmt.Fprintf(stdout, "Get a token: carecoord token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", cfg.DataDir)
+	// The command as it was invoked (./bin/carecoord after make run), so the
+	// hint can be pasted as it is.
+	fmt.Fprintf(stdout, "Get a token: %s token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", os.Args[0], cfg.DataDir)
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 
 	select {
