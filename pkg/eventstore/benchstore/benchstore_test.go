@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"carecoord/pkg/benchkit"
 	"carecoord/pkg/eventstore"
 )
 
@@ -50,8 +51,8 @@ func TestPercentileNearestRank(t *testing.T) {
 		{"3 p99", []time.Duration{1, 2, 3}, 99, 3},
 	}
 	for _, c := range cases {
-		if got := percentile(c.sorted, c.p); got != c.want {
-			t.Errorf("%s: percentile(p=%v) = %v, want %v", c.name, c.p, got, c.want)
+		if got := benchkit.Percentile(c.sorted, c.p); got != c.want {
+			t.Errorf("%s: benchkit.Percentile(p=%v) = %v, want %v", c.name, c.p, got, c.want)
 		}
 	}
 }

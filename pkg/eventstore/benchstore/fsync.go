@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"carecoord/pkg/benchkit"
 )
 
 type fsyncResult struct {
@@ -27,7 +29,7 @@ func (r fsyncResult) meanMillis() float64 {
 	if r.syncs == 0 {
 		return 0
 	}
-	return millis(r.elapsed) / float64(r.syncs)
+	return benchkit.Millis(r.elapsed) / float64(r.syncs)
 }
 
 const (

@@ -30,6 +30,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"carecoord/pkg/benchkit"
 )
 
 const (
@@ -319,16 +321,16 @@ func runBackend(ctx context.Context, cfg config, name string, probe fsyncResult,
 	lat := res.latencies
 	fmt.Fprintf(stderr, "benchstore: %s: %d appends in %v; latency ms: mean %.3f p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f; fsyncs %s\n",
 		name, res.events, res.elapsed.Round(time.Millisecond),
-		millis(mean(lat)), millis(percentile(lat, 50)), millis(percentile(lat, 90)),
-		millis(percentile(lat, 99)), millis(percentile(lat, 99.9)), millis(percentile(lat, 100)),
+		benchkit.Millis(mean(lat)), benchkit.Millis(benchkit.Percentile(lat, 50)), benchkit.Millis(benchkit.Percentile(lat, 90)),
+		benchkit.Millis(benchkit.Percentile(lat, 99)), benchkit.Millis(benchkit.Percentile(lat, 99.9)), benchkit.Millis(benchkit.Percentile(lat, 100)),
 		fsyncCount(fsyncs, ok))
 
-	return formatLine(name, cfg.writers, res.eventsPerSecond(), percentile(lat, 50), percentile(lat, 99), perFsync, probe.perSecond()), nil
+	return formatLine(name, cfg.writers, res.eventsPerSecond(), benchkit.Percentile(lat, 50), benchkit.Percentile(lat, 99), perFsync, probe.perSecond()), nil
 }
 
 func formatLine(backend string, writers int, eventsPerSec float64, p50, p99 time.Duration, eventsPerFsync string, fsyncLimit float64) string {
 	return fmt.Sprintf("bench-store backend=%s writers=%d events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f events_per_fsync=%s fsync_limit_per_s=%.0f",
-		backend, writers, eventsPerSec, millis(p50), millis(p99), eventsPerFsync, fsyncLimit)
+		backend, writers, eventsPerSec, benchkit.Millis(p50), benchkit.Millis(p99), eventsPerFsync, fsyncLimit)
 }
 
 func fsyncCount(n uint64, ok bool) string {
@@ -337,5 +339,3 @@ func fsyncCount(n uint64, ok bool) string {
 	}
 	return fmt.Sprint(n)
 }
-
-func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -221,20 +220,6 @@ func (wr *writer) event(s *benchStream) eventstore.EventData {
 			OccurredAt:    now,
 		},
 	}
-}
-
-// percentile is the nearest-rank p-th percentile (0 < p <= 100) of sorted
-// latencies: the smallest value such that at least p% of the values are at
-// most it. It is 0 for no values.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	// p*n/100 first, less a hair, so that float error in p/100 cannot push
-	// an exact rank (p99 of 100 values is the 99th) up by one.
-	rank := int(math.Ceil(p*float64(len(sorted))/100 - 1e-9))
-	rank = min(max(rank, 1), len(sorted))
-	return sorted[rank-1]
 }
 
 func mean(ds []time.Duration) time.Duration {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"carecoord/pkg/benchkit"
 )
 
 // localityViewQuery is a locality's joined-up view: all four services.
@@ -33,7 +35,7 @@ func (r *result) line(clients int) string {
 		ratio = r.gateway.rps() / p
 	}
 	return fmt.Sprintf("bench-gateway query=locality_view clients=%d rps=%.0f p50_ms=%.2f p99_ms=%.2f plain_json_rps=%.0f ratio=%.3f",
-		clients, r.gateway.rps(), ms(percentile(lat, 50)), ms(percentile(lat, 99)), r.plain.rps(), ratio)
+		clients, r.gateway.rps(), benchkit.Millis(benchkit.Percentile(lat, 50)), benchkit.Millis(benchkit.Percentile(lat, 99)), r.plain.rps(), ratio)
 }
 
 // runBench builds and seeds, loads the in-process baseline on a copy of
@@ -211,7 +213,7 @@ func probe(ctx context.Context, t target, token string, stderr io.Writer) error 
 			reason = t.check(body)
 		}
 		if reason == "" {
-			fmt.Fprintf(stderr, "benchgateway: %s: first answer %d bytes in %.2fms: %s\n", t.name, len(body), ms(took), tail(body))
+			fmt.Fprintf(stderr, "benchgateway: %s: first answer %d bytes in %.2fms: %s\n", t.name, len(body), benchkit.Millis(took), tail(body))
 			return nil
 		}
 		if time.Now().After(by) || ctx.Err() != nil {

@@ -12,21 +12,9 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"carecoord/pkg/benchkit"
 )
-
-// percentile is the nearest-rank p-th percentile of samples, which it
-// sorts in place. No samples: 0.
-func percentile(samples []time.Duration, p float64) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	slices.Sort(samples)
-	rank := int(math.Ceil(p / 100 * float64(len(samples))))
-	rank = min(max(rank, 1), len(samples))
-	return samples[rank-1]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // target is one thing to load: every request is a POST of body to url.
 type target struct {
@@ -53,7 +41,7 @@ func (r *loadResult) report(w io.Writer) {
 	lat := slices.Clone(r.ok)
 	fmt.Fprintf(w, "benchgateway: %s: %d good answers in %v: %.0f/s; p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms; %.0f bytes/answer\n",
 		r.name, len(r.ok), r.elapsed.Round(time.Millisecond), r.rps(),
-		ms(percentile(lat, 50)), ms(percentile(lat, 90)), ms(percentile(lat, 99)), ms(percentile(lat, 100)),
+		benchkit.Millis(benchkit.Percentile(lat, 50)), benchkit.Millis(benchkit.Percentile(lat, 90)), benchkit.Millis(benchkit.Percentile(lat, 99)), benchkit.Millis(benchkit.Percentile(lat, 100)),
 		float64(r.bytes)/math.Max(1, float64(len(r.ok))))
 	keys := make([]string, 0, len(r.failures))
 	for k := range r.failures {

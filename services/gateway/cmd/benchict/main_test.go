@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"carecoord/pkg/benchkit"
 	"carecoord/pkg/eventbus"
 )
 
@@ -27,8 +28,8 @@ func TestPercentile_is_the_nearest_rank(t *testing.T) {
 		p    float64
 		want time.Duration
 	}{{50, 50 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}, {0.5, time.Millisecond}} {
-		if got := percentile(s, c.p); got != c.want {
-			t.Errorf("percentile(1..100ms, %v) = %v, want %v", c.p, got, c.want)
+		if got := benchkit.Percentile(s, c.p); got != c.want {
+			t.Errorf("benchkit.Percentile(1..100ms, %v) = %v, want %v", c.p, got, c.want)
 		}
 	}
 }
@@ -37,16 +38,16 @@ func TestPercentile_of_few_samples_rounds_the_rank_up(t *testing.T) {
 	// Ten samples: the 99th percentile is the 10th (largest), the 50th the
 	// 5th; never an interpolation between two.
 	s := durations(9, 1, 8, 2, 7, 3, 6, 4, 5, 10)
-	if got := percentile(s, 99); got != 10*time.Millisecond {
+	if got := benchkit.Percentile(s, 99); got != 10*time.Millisecond {
 		t.Errorf("p99 = %v, want 10ms", got)
 	}
-	if got := percentile(s, 50); got != 5*time.Millisecond {
+	if got := benchkit.Percentile(s, 50); got != 5*time.Millisecond {
 		t.Errorf("p50 = %v, want 5ms", got)
 	}
-	if got := percentile(durations(3), 99); got != 3*time.Millisecond {
+	if got := benchkit.Percentile(durations(3), 99); got != 3*time.Millisecond {
 		t.Errorf("p99 of one sample = %v, want 3ms", got)
 	}
-	if got := percentile(nil, 99); got != 0 {
+	if got := benchkit.Percentile(nil, 99); got != 0 {
 		t.Errorf("p99 of no samples = %v, want 0", got)
 	}
 }

@@ -3,29 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"carecoord/pkg/benchkit"
 	"carecoord/pkg/eventbus"
 )
-
-// percentile is the nearest-rank p-th percentile (0 < p <= 100) of samples,
-// which it sorts in place: the smallest value that at least p% of the
-// samples are at or below. No samples: 0.
-func percentile(samples []time.Duration, p float64) time.Duration {
-	if len(samples) == 0 {
-		return 0
-	}
-	slices.Sort(samples)
-	rank := int(math.Ceil(p / 100 * float64(len(samples))))
-	rank = min(max(rank, 1), len(samples))
-	return samples[rank-1]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // latencies are one client's command call durations, by command; a client
 // owns its own, so recording takes no lock.
@@ -108,7 +93,7 @@ func summary(samples []time.Duration) string {
 		return "n=0"
 	}
 	return fmt.Sprintf("n=%d p50=%.2fms p99=%.2fms max=%.2fms", len(samples),
-		ms(percentile(samples, 50)), ms(percentile(samples, 99)), ms(samples[len(samples)-1]))
+		benchkit.Millis(benchkit.Percentile(samples, 50)), benchkit.Millis(benchkit.Percentile(samples, 99)), benchkit.Millis(samples[len(samples)-1]))
 }
 
 func writeByKey(w io.Writer, title string, m map[string][]time.Duration) {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"carecoord/pkg/auth"
+	"carecoord/pkg/benchkit"
 	"carecoord/pkg/checkpoint"
 	"carecoord/pkg/demo"
 	"carecoord/pkg/errs"
@@ -65,7 +66,7 @@ func (r *result) line() string {
 		lags = append(lags, v...)
 	}
 	return fmt.Sprintf("bench-ict referrals_per_s=%.0f p99_ms=%.2f projection_lag_p99_ms=%.2f events_total=%d",
-		r.perSecond(), ms(percentile(r.calls.all(), 99)), ms(percentile(lags, 99)), r.events)
+		r.perSecond(), benchkit.Millis(benchkit.Percentile(r.calls.all(), 99)), benchkit.Millis(benchkit.Percentile(lags, 99)), r.events)
 }
 
 func (r *result) report(w io.Writer) {
