@@ -96,6 +96,19 @@ func (q *Queries) BedBoard(ctx context.Context, hospitalID string) ([]readmodel.
 	return out, nil
 }
 
+// Bed is one bed's state, as the bed board shows it (a bed holds no
+// patient data; who is in it is Bed.stay's to decide).
+func (q *Queries) Bed(ctx context.Context, id string) (readmodel.Bed, error) {
+	if _, err := auth.Require(ctx); err != nil {
+		return readmodel.Bed{}, err
+	}
+	b, ok := q.views.Bed(id)
+	if !ok {
+		return readmodel.Bed{}, errs.NotFound("there is no such bed", "bed-not-found")
+	}
+	return b, nil
+}
+
 // Occupancy is the estate's bed counts, overall and per hospital.
 func (q *Queries) Occupancy(ctx context.Context) (readmodel.Occupancy, error) {
 	if _, err := auth.Require(ctx); err != nil {

@@ -26,6 +26,10 @@ func queryFields(t *types) graphql.Fields {
 			Type: listOf(t.ward), Args: hospitalArg, Description: "Every bed's state, ward by ward.",
 			Resolve: gql.Resolver(func(p graphql.ResolveParams) (any, error) { return q.BedBoard(p.Context, str(p.Args["hospitalId"])) }),
 		},
+		"bed": &graphql.Field{
+			Type: t.bed, Args: idArg, Description: "One bed's state (NOT_FOUND when there is no such bed).",
+			Resolve: gql.Resolver(func(p graphql.ResolveParams) (any, error) { return q.Bed(p.Context, str(p.Args["id"])) }),
+		},
 		"bedRequests": &graphql.Field{
 			Type: listOf(t.bedRequest), Description: "Bed requests, most urgent first and oldest first within a priority.",
 			Args: graphql.FieldConfigArgument{"status": &graphql.ArgumentConfig{Type: graphql.NewList(graphql.NewNonNull(bedRequestStatusEnum)), Description: "Only these statuses; all when omitted."}},

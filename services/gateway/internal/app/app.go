@@ -120,7 +120,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	if err != nil {
 		return err
 	}
-	sg, err := composeSupergraph(ctx, cfg, rt, feds, graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()}, logger)
+	sg, err := composeSupergraph(ctx, cfg, rt, feds, graphqlapi.ServerInfo{Version: buildinfo.Version, StoreBackend: rt.store.Backend()}, auditWriter, logger)
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func federatedSchemas(rt *runtime) (map[string]graphql.Schema, error) {
 // at start: while it does not (not yet started, still warming up), start-up
 // retries with backoff for up to remoteWait, then fails with an error that
 // names the subgraph and its URL.
-func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds map[string]graphql.Schema, info graphqlapi.ServerInfo, logger *zap.Logger) (*supergraph.Supergraph, error) {
+func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds map[string]graphql.Schema, info graphqlapi.ServerInfo, auditWriter *audit.Writer, logger *zap.Logger) (*supergraph.Supergraph, error) {
 	var subs []supergraph.Subgraph
 	for _, svc := range rt.services {
 		subs = append(subs, supergraph.InProcess(svc.Name, feds[svc.Name]))
@@ -332,7 +332,14 @@ func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds
 		logger.Info("remote subgraph answers", zap.String("subgraph", r.Name), zap.String("url", r.URL))
 		subs = append(subs, sub)
 	}
-	sg, err := graphqlapi.Compose(ctx, graphqlapi.Deps{Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail, Events: rt.store}, subs)
+	deps := graphqlapi.Deps{
+		Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail,
+		Events: rt.store, Handled: rt.bus.HandledUpTo,
+	}
+	if auditWriter != nil {
+		deps.Audit = func(e audit.Entry) { auditWriter.Write(e) }
+	}
+	sg, err := graphqlapi.Compose(ctx, deps, subs)
 	if err != nil {
 		return nil, fmt.Errorf("composing the GraphQL schema: %w", err)
 	}

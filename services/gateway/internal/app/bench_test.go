@@ -39,7 +39,7 @@ func BenchmarkLocalityView(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sg, err := composeSupergraph(ctx, cfg, rt, feds, graphqlapi.ServerInfo{}, zap.NewNop())
+	sg, err := composeSupergraph(ctx, cfg, rt, feds, graphqlapi.ServerInfo{}, nil, zap.NewNop())
 	if err != nil {
 		b.Fatal(err)
 	}

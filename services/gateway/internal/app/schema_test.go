@@ -34,7 +34,7 @@ func TestComposedSchemaFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sg, err := composeSupergraph(context.Background(), cfg, rt, feds, graphqlapi.ServerInfo{}, zap.NewNop())
+	sg, err := composeSupergraph(context.Background(), cfg, rt, feds, graphqlapi.ServerInfo{}, nil, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -109,14 +110,55 @@ type Query {
 }
 `
 
-// fallsSDL is the gateway's subscription on the falls service's
-// FallIncident: composed only when a falls subgraph is.
-const fallsSDL = `
-type Subscription {
-  """A falls incident was reported or changed: the incident as it is now (dispatchers and admins)."""
-  fallsQueueChanged: FallIncident!
+// subscriptionSDL is the gateway's subscriptions on the services' types:
+// each is composed only when the subgraphs owning its types are.
+func subscriptionSDL(hosted map[string]supergraph.Subgraph) string {
+	var fields []string
+	if hosted["falls"] != nil {
+		fields = append(fields, `  """A falls incident was reported or changed: the incident as it is now (dispatchers and admins)."""
+  fallsQueueChanged: FallIncident!`)
+	}
+	if hosted["beds"] != nil {
+		fields = append(fields, `  """A bed changed state (reserved, occupied, vacated, cleaned, closed, reopened): the bed as it is now, of one hospital or all."""
+  bedBoardChanged(hospitalId: ID): Bed!`)
+	}
+	var records []string
+	for _, r := range []struct{ service, field, typ, doc string }{
+		{"referrals", "referral", "Referral", "The referral the event changed, as you may see it now."},
+		{"caseload", "episode", "CaseloadEpisode", "The caseload episode the event changed."},
+		{"falls", "fall", "FallIncident", "The falls incident the event changed."},
+		{"beds", "bedRequest", "BedRequest", "The bed request the event changed."},
+		{"beds", "bedStay", "BedStay", "The bed stay the event changed."},
+	} {
+		if hosted[r.service] != nil {
+			records = append(records, fmt.Sprintf("  \"\"\"%s\"\"\"\n  %s: %s", r.doc, r.field, r.typ))
+		}
+	}
+	sdl := ""
+	if len(records) > 0 {
+		fields = append(fields, `  """Something changed for a locality's patients (ICT clinicians of the locality, and admins)."""
+  localityChanged(localityId: ID!): LocalityEvent!`)
+		sdl += `
+"""One event of the referrals, caseload, beds or falls service about a locality's patient, with the record it changed."""
+type LocalityEvent {
+  """The event's id."""
+  id: ID!
+  localityId: ID!
+  """The service that recorded it: referrals, caseload, beds or falls."""
+  service: String!
+  """What happened, e.g. ReferralTriaged, VisitRecorded, PatientAdmitted, FallReported."""
+  type: String!
+  """When it was recorded (RFC 3339, UTC)."""
+  at: String!
+` + strings.Join(records, "\n") + `
 }
 `
+	}
+	if len(fields) == 0 {
+		return sdl
+	}
+	return sdl + "\ntype Subscription {\n" + strings.Join(fields, "\n") + "\n}\n"
+}
 
 // timelineOrder is the order of the services whose timelines make
 // Patient.timeline; entries at the same instant keep it, so that causes
@@ -228,11 +270,20 @@ func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*sup
 	}
 	// A subscription's events are fetched through the supergraph itself.
 	var sg *supergraph.Supergraph
-	extra := gatewaySDL
+	live := liveSource{store: d.Events, sg: func() *supergraph.Supergraph { return sg }, handled: d.Handled, audit: d.Audit}
+	extra := gatewaySDL + subscriptionSDL(byName)
 	subscribers := map[string]graphql.FieldResolveFn{}
-	if byName["falls"] != nil {
-		extra += fallsSDL
-		subscribers["Subscription.fallsQueueChanged"] = fallsQueueChanged(d.Events, func() *supergraph.Supergraph { return sg })
+	for field, fn := range map[string]func() graphql.FieldResolveFn{
+		"fallsQueueChanged": live.fallsQueueChanged,
+		"bedBoardChanged":   live.bedBoardChanged,
+		"localityChanged":   live.localityChanged,
+	} {
+		if strings.Contains(extra, "\n  "+field+"(") || strings.Contains(extra, "\n  "+field+":") {
+			subscribers["Subscription."+field] = fn()
+		}
+	}
+	for _, f := range []string{"id", "localityId", "service", "type", "at"} {
+		resolvers["LocalityEvent."+f] = mapField
 	}
 	sg, err := supergraph.Compose(ctx, subgraphs, supergraph.Options{Extra: extra, Resolvers: resolvers, Subscribers: subscribers})
 	if err != nil {

@@ -2,10 +2,11 @@
 // (composed.go) builds what /graphql serves: the services' federated
 // subgraphs composed by pkg/supergraph with the gateway's fields (serverInfo,
 // me, auditTrail, localities, locality, patient, Locality.name and
-// gpPractices, Patient.timeline, and Subscription.fallsQueueChanged from the
-// event store). NewSchema builds the gateway-only schema
-// of serverInfo, me and auditTrail in Go code, one file per type; both share
-// the resolvers' logic.
+// gpPractices, Patient.timeline, and the subscriptions fed by the event
+// store: fallsQueueChanged, bedBoardChanged, localityChanged, in live.go and
+// subscriptions.go). NewSchema builds the gateway-only schema of serverInfo,
+// me and auditTrail in Go code, one file per type; both share the
+// resolvers' logic.
 //
 // It imports graphql-go, the standard library and pkg/ (audit, auth, gql,
 // eventstore, locality, nhsnumber, supergraph); transport lives in pkg/graphqlhttp.
@@ -16,6 +17,7 @@ import (
 
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/audit"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/locality"
 )
@@ -30,6 +32,13 @@ type Deps struct {
 	// Events feeds the subscriptions of the composed schema (nil: they
 	// fail).
 	Events eventstore.Store
+	// Handled reports whether this process's read models have applied the
+	// log up to a position, so that a subscription's payload shows the
+	// change that caused it (nil: payloads are fetched at once).
+	Handled func(eventstore.Position) bool
+	// Audit receives the audit entry of each subscription payload that
+	// showed patient data (nil: not audited).
+	Audit func(audit.Entry)
 }
 
 // NewSchema builds the schema. An error means the schema is inconsistent: the
