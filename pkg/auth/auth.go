@@ -9,6 +9,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"time"
 
 	"carecoord/pkg/errs"
 )
@@ -45,6 +46,9 @@ type Viewer struct {
 	// BreakGlassReason, when set, grants this request access outside the
 	// viewer's localities; it is audited and flagged.
 	BreakGlassReason string
+	// Expires is when the token that vouched for the viewer expires (zero:
+	// unknown), so that a verified token is never trusted past it.
+	Expires time.Time
 }
 
 type viewerKey struct{}

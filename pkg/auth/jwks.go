@@ -136,9 +136,10 @@ func (j *jwksVerifier) Verify(ctx context.Context, token string) (Viewer, error)
 		Localities:   localities(claimValues(mc, n.Localities)),
 		Role:         n.role(claimValues(mc, n.Role)),
 	}
+	exp, _ := mc.GetExpirationTime()
 	return viewerFromClaims(Claims{
 		Name: v.Name, Role: v.Role, Localities: v.Localities, Organisation: v.Organisation,
-		RegisteredClaims: jwt.RegisteredClaims{Subject: v.Subject},
+		RegisteredClaims: jwt.RegisteredClaims{Subject: v.Subject, ExpiresAt: exp},
 	})
 }
 

@@ -120,6 +120,9 @@ func (d devVerifier) Verify(_ context.Context, token string) (Viewer, error) {
 
 func viewerFromClaims(c Claims) (Viewer, error) {
 	v := Viewer{Subject: c.Subject, Name: c.Name, Role: c.Role, Localities: c.Localities, Organisation: c.Organisation}
+	if c.ExpiresAt != nil {
+		v.Expires = c.ExpiresAt.Time
+	}
 	if v.Subject == "" {
 		return Viewer{}, errs.Unauthenticated("the token has no subject", "token-subject")
 	}

@@ -78,6 +78,7 @@ type EntityConfig struct {
 type Entity struct {
 	object  *graphql.Object
 	key     string
+	fields  []string // the key's top-level fields, parsed once
 	resolve ResolveFunc
 }
 
@@ -107,7 +108,8 @@ func NewEntity(cfg EntityConfig) *Entity {
 		}
 		return out
 	})
-	return &Entity{object: graphql.NewObject(oc), key: strings.TrimSpace(cfg.Key), resolve: cfg.Resolve}
+	key := strings.TrimSpace(cfg.Key)
+	return &Entity{object: graphql.NewObject(oc), key: key, fields: keyFields(key), resolve: cfg.Resolve}
 }
 
 // Object is the entity's object type.
@@ -483,7 +485,7 @@ func resolveEntity(ctx context.Context, entities map[string]*Entity, rep any) *e
 	if e == nil || e.resolve == nil {
 		return &entitySource{err: gql.Error(errs.Invalid("representations", fmt.Sprintf("%q is not an entity this subgraph resolves", typename), "entity-typename"))}
 	}
-	for _, k := range keyFields(e.key) {
+	for _, k := range e.fields {
 		if m[k] == nil {
 			return &entitySource{err: gql.Error(errs.Invalid("representations", fmt.Sprintf("a %s representation needs its key field %s", typename, k), "entity-key"))}
 		}
@@ -511,4 +513,32 @@ func isNil(v any) bool {
 		return rv.IsNil()
 	}
 	return false
+}
+
+// Reference resolves one representation against a schema built by
+// Subgraph, as its _entities field would, for a gateway that calls the
+// subgraph's resolvers directly (in the same process) instead of sending
+// it documents. The value is the source the entity's field resolvers
+// expect; nil (and no error) when there is no such entity.
+func Reference(ctx context.Context, schema graphql.Schema, representation map[string]any) (any, error) {
+	f := schema.QueryType().Fields()["_entities"]
+	if f == nil || f.Resolve == nil {
+		return nil, fmt.Errorf("federation: the schema has no _entities")
+	}
+	out, err := f.Resolve(graphql.ResolveParams{Context: ctx, Args: map[string]any{"representations": []any{representation}}})
+	if err != nil {
+		return nil, err
+	}
+	list, _ := out.([]any)
+	if len(list) != 1 || list[0] == nil {
+		return nil, nil
+	}
+	src, _ := list[0].(*entitySource)
+	if src == nil {
+		return nil, nil
+	}
+	if src.err != nil {
+		return nil, src.err
+	}
+	return src, nil
 }

@@ -52,6 +52,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -77,6 +78,10 @@ const (
 	DefaultDocumentCacheSize = 1000
 )
 
+// DefaultMaxConcurrentQueries is two queries a core: one running, one
+// ready for when the first waits (on a remote subgraph, say).
+var DefaultMaxConcurrentQueries = 2 * runtime.GOMAXPROCS(0)
+
 // Media types of GraphQL over HTTP.
 const (
 	MediaTypeJSON            = "application/json"
@@ -92,6 +97,7 @@ const (
 	CodeRateLimited            = "RATE_LIMITED"
 	CodePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
 	CodeBadUserInput           = "BAD_USER_INPUT"
+	CodeUnavailable            = "UNAVAILABLE"
 )
 
 // Options tune the handler. The zero value of each field means its default.
@@ -133,6 +139,14 @@ type Options struct {
 	// cache off, and with it persisted queries.
 	DocumentCacheSize int
 
+	// MaxConcurrentQueries is how many queries execute at once (default
+	// DefaultMaxConcurrentQueries); the rest wait their turn in arrival
+	// order. Executing a query is CPU work: beyond a few per core, more at
+	// once only share the cores less fairly, and the slowest answers get
+	// slower. Mutations are not held back: they spend their time waiting
+	// for the store, and share its commits the more of them run at once.
+	MaxConcurrentQueries int
+
 	// Execute runs a parsed and validated document (default
 	// graphql.Execute): the gateway passes its supergraph's executor, which
 	// delegates to the subgraphs. The document cache and every limit apply
@@ -167,6 +181,7 @@ func (o Options) withDefaults() Options {
 		o.RateKey = ViewerOrIP
 	}
 	def(&o.DocumentCacheSize, DefaultDocumentCacheSize)
+	def(&o.MaxConcurrentQueries, DefaultMaxConcurrentQueries)
 	if o.Execute == nil {
 		o.Execute = graphql.Execute
 	}
@@ -181,6 +196,9 @@ func Handler(schema graphql.Schema, opts Options) http.Handler {
 	if opts.RatePerSecond > 0 {
 		h.limiter = newRateLimiter(opts.RatePerSecond, opts.RateBurst)
 	}
+	if opts.MaxConcurrentQueries > 0 {
+		h.queries = make(chan struct{}, opts.MaxConcurrentQueries)
+	}
 	return h
 }
 
@@ -189,6 +207,10 @@ type handler struct {
 	opts    Options
 	docs    *documentCache
 	limiter *rateLimiter // nil: no rate limit
+	// queries holds a token for each query executing (nil: no limit).
+	// Goroutines blocked sending on a channel are woken in the order they
+	// blocked, so waiting queries run first come, first served.
+	queries chan struct{}
 	now     func() time.Time
 
 	// parses counts documents parsed, for tests of the cache.
@@ -269,7 +291,38 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (*graphql.Result
 	if rerr := h.admit(op, req, r.Method); rerr != nil {
 		return nil, rerr
 	}
+	if op != nil && op.typ == ast.OperationTypeQuery && h.queries != nil {
+		release, rerr := h.waitTurn(r.Context())
+		if rerr != nil {
+			return nil, rerr
+		}
+		defer release()
+	}
 	return h.execute(r.Context(), doc, req)
+}
+
+// waitTurn waits, in arrival order, until fewer than MaxConcurrentQueries
+// queries execute, for no longer than the execution timeout.
+func (h *handler) waitTurn(ctx context.Context) (release func(), rerr *requestError) {
+	select {
+	case h.queries <- struct{}{}:
+		return func() { <-h.queries }, nil
+	default:
+	}
+	var expired <-chan time.Time
+	if h.opts.Timeout > 0 {
+		t := time.NewTimer(h.opts.Timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case h.queries <- struct{}{}:
+		return func() { <-h.queries }, nil
+	case <-ctx.Done():
+	case <-expired:
+	}
+	return nil, &requestError{status: http.StatusOK, graphqlStatus: http.StatusServiceUnavailable, errs: []gqlerrors.FormattedError{
+		coded(CodeUnavailable, "the server was too busy to start the query within %s: retry in a moment", h.opts.Timeout)}}
 }
 
 // decode reads the request from the body (POST) or the URL (GET).

@@ -33,6 +33,10 @@ type Options struct {
 	// Resolvers has the field), already complete: a map keyed by response
 	// key, as Supergraph.Execute returns data.
 	Subscribers map[string]graphql.FieldResolveFn
+	// DocumentsOnly sends in-process subgraphs documents, as remote ones
+	// are, instead of calling their resolvers directly (direct.go): for
+	// tests of the document path.
+	DocumentsOnly bool
 }
 
 // gateway is the owner name of gateway-owned fields.
@@ -70,6 +74,11 @@ type Supergraph struct {
 	types     map[string]*typeInfo
 	subTypes  map[string]map[string]bool // subgraph -> type names it defines
 	resolvers map[string]graphql.FieldResolveFn
+	// direct are the in-process subgraphs whose resolvers are called
+	// directly, and executable the schema requests are executed on: its
+	// fields call them (nil without in-process subgraphs: schema).
+	direct     map[string]*directSub
+	executable *graphql.Schema
 }
 
 // Schema is the public schema. Execute with Supergraph.Do, which batches.
@@ -165,6 +174,27 @@ func Compose(ctx context.Context, subgraphs []Subgraph, opts Options) (*Supergra
 		return nil, fmt.Errorf("supergraph: composing: %w", err)
 	}
 	sg.schema = schema
+	if !opts.DocumentsOnly {
+		for name, sub := range sg.subgraphs {
+			if ip, ok := sub.(*inProcess); ok {
+				if sg.direct == nil {
+					sg.direct = map[string]*directSub{}
+				}
+				sg.direct[name] = newDirectSub(name, ip.schema)
+			}
+		}
+	}
+	if sg.direct != nil {
+		exec, err := schemabuild.Build(printed, schemabuild.Options{
+			HideInaccessible: true,
+			Resolve:          sg.directResolverFor,
+			ResolveType:      sg.directResolveType,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("supergraph: composing: %w", err)
+		}
+		sg.executable = &exec
+	}
 	return sg, nil
 }
 

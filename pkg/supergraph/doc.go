@@ -12,7 +12,11 @@
 // pkg/gql/schemabuild with HideInaccessible, so @inaccessible fields are
 // not public.
 //
-// Execution (Supergraph.Do):
+// Execution (Supergraph.Do and Execute) takes one of two paths per field.
+// A field owned by a subgraph hosted in this process (InProcess) calls that
+// subgraph's resolver directly (direct.go): the request is executed once,
+// by graphql-go over the public schema, with no documents sent. A field
+// owned by a remote subgraph takes the document path:
 //
 //   - A root field owned by S is sent to S with the part of its selection S
 //     owns (fragments inlined, other subgraphs' fields left out), the
@@ -36,7 +40,7 @@
 //     field fails, so such errors are recorded by the loader, a placeholder
 //     is completed, and Do applies GraphQL null propagation afterwards.
 //
-// Not done: subscriptions; root fields of one subgraph are sent one request
+// Subscriptions are the gateway's (Options.Subscribers). Not done: root fields of one subgraph are sent one request
 // each (not merged); nested (`a { b }`) and multiple @key field sets are
 // reduced to their top-level fields; @requires/@provides/@override are
 // ignored; field types that differ between subgraphs are not checked (the

@@ -31,6 +31,13 @@ const (
 // Key returns a key field of an entity source (a gateway resolver's
 // p.Source): what the subgraph that fetched it returned for the field.
 func Key(source any, field string) any {
+	if o, ok := source.(*origin); ok {
+		v, err := o.key(context.Background(), o.typename, field)
+		if err != nil {
+			return nil
+		}
+		return v
+	}
 	m, _ := source.(map[string]any)
 	if v, ok := m[keyPrefix+field]; ok {
 		return v
@@ -44,7 +51,7 @@ func Key(source any, field string) any {
 // subgraph and level of the query.
 func (s *Supergraph) Do(p graphql.Params) *graphql.Result {
 	return s.run(p.Context, p.OperationName, func(ctx context.Context) *graphql.Result {
-		p.Context, p.Schema = ctx, s.schema
+		p.Context, p.Schema = ctx, s.executableSchema()
 		return graphql.Do(p)
 	}, func() *ast.Document {
 		doc, err := parser.Parse(parser.ParseParams{Source: &source.Source{Body: []byte(p.RequestString)}})
@@ -60,7 +67,7 @@ func (s *Supergraph) Do(p graphql.Params) *graphql.Result {
 // wants: the same per-request set-up, batching and error handling.
 func (s *Supergraph) Execute(p graphql.ExecuteParams) *graphql.Result {
 	return s.run(p.Context, p.OperationName, func(ctx context.Context) *graphql.Result {
-		p.Context, p.Schema = ctx, s.schema
+		p.Context, p.Schema = ctx, s.executableSchema()
 		return graphql.Execute(p)
 	}, func() *ast.Document { return p.AST })
 }
@@ -94,6 +101,15 @@ func (s *Supergraph) run(ctx context.Context, operationName string, exec func(co
 	return res
 }
 
+// executableSchema is the schema requests run on: the direct one when
+// some subgraphs are in process (direct.go).
+func (s *Supergraph) executableSchema() graphql.Schema {
+	if s.executable != nil {
+		return *s.executable
+	}
+	return s.schema
+}
+
 type requestKey struct{}
 
 // request is the state of one client request: the _entities batches being
@@ -106,6 +122,8 @@ type request struct {
 	nulled  map[string]bool
 	// propagate are the paths of non-null fields that failed in a thunk.
 	propagate [][]any
+	// refs are the entities resolved in in-process subgraphs (direct.go).
+	refs map[string]refResult
 }
 
 // batch is the _entities fetches from one subgraph at one level.

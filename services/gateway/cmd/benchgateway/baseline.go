@@ -176,7 +176,7 @@ func startBaseline(ctx context.Context, dataDir string, logger *zap.Logger) (b *
 			"openFalls":         fallRows,
 		}, nil
 	}
-	handler := auth.Middleware(devKey.Verifier(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := auth.Middleware(auth.Cached(devKey.Verifier()), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, err := view(r.Context())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

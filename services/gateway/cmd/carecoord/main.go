@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -79,6 +80,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	return withConfig("serve", args, stdout, stderr, lookupEnv, func(cfg config.Config, logger *zap.Logger) error {
+		if _, set := lookupEnv("GOGC"); cfg.GCPercent > 0 && !set {
+			debug.SetGCPercent(cfg.GCPercent)
+		}
 		return app.Run(ctx, cfg, stdout, logger)
 	})
 }

@@ -90,6 +90,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		return err
 	}
 	// Every GraphQL request is audited (see pkg/audit): the writer appends
+	verifier = auth.Cached(verifier)
 	// the entries in batches, and stops, flushing what is queued, after the
 	// HTTP server and before the event handlers and the store.
 	auditWriter, err := audit.NewWriter(audit.WriterConfig{Store: rt.store, Logger: logger.Named("audit")})

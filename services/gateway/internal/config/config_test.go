@@ -35,7 +35,7 @@ func env(kv map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
 }
 
-var defaults = Config{DataDir: "./.data", Listen: "127.0.0.1:8080", LogLevel: "info", Services: "all", ShutdownTimeout: 10 * time.Second}
+var defaults = Config{DataDir: "./.data", Listen: "127.0.0.1:8080", LogLevel: "info", Services: "all", ShutdownTimeout: 10 * time.Second, GCPercent: DefaultGCPercent}
 
 func TestParse(t *testing.T) {
 	with := func(f func(*Config)) Config { c := defaults; f(&c); return c }
@@ -52,10 +52,11 @@ func TestParse(t *testing.T) {
 			"CARECOORD_DEV":              "true",
 			"CARECOORD_LOG_LEVEL":        "debug",
 			"CARECOORD_SHUTDOWN_TIMEOUT": "30s",
+			"CARECOORD_GC_PERCENT":       "0",
 		}, nil, Config{DataDir: "/var/lib/carecoord", Listen: ":9090", Dev: true, LogLevel: "debug", Services: "all", ShutdownTimeout: 30 * time.Second}},
 		{"flags set every setting", nil,
-			[]string{"--data-dir", "/tmp/d", "--listen=127.0.0.1:0", "--dev", "-log-level", "warn", "--shutdown-timeout", "2s"},
-			Config{DataDir: "/tmp/d", Listen: "127.0.0.1:0", Dev: true, LogLevel: "warn", Services: "all", ShutdownTimeout: 2 * time.Second}},
+			[]string{"--data-dir", "/tmp/d", "--listen=127.0.0.1:0", "--dev", "-log-level", "warn", "--shutdown-timeout", "2s", "--gc-percent", "200"},
+			Config{DataDir: "/tmp/d", Listen: "127.0.0.1:0", Dev: true, LogLevel: "warn", Services: "all", ShutdownTimeout: 2 * time.Second, GCPercent: 200}},
 		{"flag beats environment",
 			map[string]string{"CARECOORD_LISTEN": "127.0.0.1:1", "CARECOORD_DEV": "true"},
 			[]string{"--listen", "127.0.0.1:2", "--dev=false"},
