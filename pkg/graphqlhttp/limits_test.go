@@ -568,3 +568,90 @@ func BenchmarkHandler_cached_vs_uncached(b *testing.B) {
 		})
 	}
 }
+
+// gate is an Options.Execute that holds each operation until released and
+// records how many ran at once.
+type gate struct {
+	mu      sync.Mutex
+	running int
+	max     int
+	entered chan struct{}
+	release chan struct{}
+}
+
+func newGate() *gate {
+	return &gate{entered: make(chan struct{}, 100), release: make(chan struct{})}
+}
+
+func (g *gate) execute(p graphql.ExecuteParams) *graphql.Result {
+	g.mu.Lock()
+	g.running++
+	g.max = max(g.max, g.running)
+	g.mu.Unlock()
+	g.entered <- struct{}{}
+	<-g.release
+	g.mu.Lock()
+	g.running--
+	g.mu.Unlock()
+	return graphql.Execute(p)
+}
+
+func (g *gate) waitEntered(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		select {
+		case <-g.entered:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of %d operations started", i, n)
+		}
+	}
+}
+
+func TestQueries_beyond_the_limit_wait_their_turn(t *testing.T) {
+	g := newGate()
+	srv, _ := server(t, Options{MaxConcurrentQueries: 2, Execute: g.execute, RatePerSecond: -1})
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Go(func() {
+			r := call{body: q(fmt.Sprintf(`{ echo(text: "%d") }`, i))}.do(t, srv)
+			if r.status != 200 || r.Data["echo"] != fmt.Sprint(i) {
+				t.Errorf("query %d: got %d %+v", i, r.status, r.Errors)
+			}
+		})
+	}
+	g.waitEntered(t, 2)
+	select {
+	case <-g.entered:
+		t.Fatal("a third query started while two held their turn")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(g.release) // the rest run, two at a time
+	g.waitEntered(t, 4)
+	wg.Wait()
+	if g.max != 2 {
+		t.Fatalf("%d queries ran at once, want at most 2", g.max)
+	}
+}
+
+func TestQueries_waiting_longer_than_the_timeout_are_UNAVAILABLE_and_mutations_do_not_wait(t *testing.T) {
+	g := newGate()
+	srv, _ := server(t, Options{MaxConcurrentQueries: 1, Execute: g.execute, Timeout: 100 * time.Millisecond, RatePerSecond: -1})
+	held := make(chan reply, 1)
+	go func() { held <- (call{body: q(`{ echo(text: "first") }`)}).do(t, srv) }()
+	g.waitEntered(t, 1)
+
+	r := call{body: q(`{ echo(text: "second") }`), accept: MediaTypeGraphQLResponse}.do(t, srv)
+	if r.status != http.StatusServiceUnavailable || r.code() != CodeUnavailable || r.hasData {
+		t.Fatalf("second query: got %d %q %+v, want 503 %s", r.status, r.code(), r.Errors, CodeUnavailable)
+	}
+
+	// A mutation is not held back by the query in progress.
+	done := make(chan reply, 1)
+	go func() { done <- (call{body: q(`mutation { bump }`)}).do(t, srv) }()
+	g.waitEntered(t, 1)
+	close(g.release)
+	if r := <-done; r.status != 200 {
+		t.Fatalf("mutation: got %d %+v", r.status, r.Errors)
+	}
+	<-held
+}
