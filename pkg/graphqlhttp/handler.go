@@ -39,7 +39,7 @@
 // It is shared: the gateway serves its schema and the hosted subgraphs with
 // it, and pkg/servicehost serves each service's subgraph when the service runs
 // as its own process. So besides graphql-go and two small libraries it
-// imports only pkg/auth (to rate-limit per viewer) and pkg/querylimit;
+// imports only pkg/auth (to rate-limit per viewer), pkg/gql and pkg/querylimit;
 // authentication wraps it from outside. It never logs: query text and
 // variables can hold patient data.
 package graphqlhttp
@@ -62,6 +62,7 @@ import (
 	"github.com/graphql-go/graphql/gqlerrors"
 	"github.com/graphql-go/graphql/language/ast"
 
+	"carecoord/pkg/gql"
 	"carecoord/pkg/querylimit"
 )
 
@@ -191,6 +192,7 @@ func (o Options) withDefaults() Options {
 // Handler serves schema.
 func Handler(schema graphql.Schema, opts Options) http.Handler {
 	opts = opts.withDefaults()
+	gql.WarmEnums(schema)
 	h := &handler{schema: schema, opts: opts, now: time.Now}
 	h.docs = newDocumentCache(opts.DocumentCacheSize)
 	if opts.RatePerSecond > 0 {

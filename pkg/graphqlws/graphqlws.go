@@ -51,6 +51,8 @@ import (
 	"github.com/graphql-go/graphql/language/ast"
 	"github.com/graphql-go/graphql/language/parser"
 	"github.com/graphql-go/graphql/language/source"
+
+	"carecoord/pkg/gql"
 )
 
 // Subprotocol is the WebSocket subprotocol the handler speaks.
@@ -175,6 +177,7 @@ func headerHasToken(h http.Header, key, token string) bool {
 // Handler returns an http.Handler that upgrades requests to WebSocket and
 // serves schema over them with the graphql-transport-ws protocol.
 func Handler(schema graphql.Schema, opts Options) http.Handler {
+	gql.WarmEnums(schema)
 	return &handler{schema: schema, opts: opts.withDefaults()}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/graphql-go/graphql/language/parser"
 	"github.com/graphql-go/graphql/language/source"
 
+	"carecoord/pkg/gql"
 	"carecoord/pkg/gql/schemabuild"
 )
 
@@ -184,6 +185,10 @@ func Compose(ctx context.Context, subgraphs []Subgraph, opts Options) (*Supergra
 			}
 		}
 	}
+	gql.WarmEnums(schema)
+	for _, ds := range sg.direct {
+		gql.WarmEnums(ds.schema)
+	}
 	if sg.direct != nil {
 		exec, err := schemabuild.Build(printed, schemabuild.Options{
 			HideInaccessible: true,
@@ -193,6 +198,7 @@ func Compose(ctx context.Context, subgraphs []Subgraph, opts Options) (*Supergra
 		if err != nil {
 			return nil, fmt.Errorf("supergraph: composing: %w", err)
 		}
+		gql.WarmEnums(exec)
 		sg.executable = &exec
 	}
 	return sg, nil
