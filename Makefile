@@ -10,12 +10,19 @@ LISTEN    ?= 127.0.0.1:8080
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds bench-gateway crash-test e2e clean
+.PHONY: all build graphiql run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds bench-gateway crash-test e2e e2e-browser clean
 
 all: build
 
-build:
+build: graphiql
 	$(GO) build -o $(BIN) ./services/gateway/cmd/carecoord
+
+## graphiql: the GraphiQL page's browser files, from the npm packages pinned
+## in web/graphiql, into services/gateway/internal/graphiql/assets, where
+## the build embeds them (does nothing when they are up to date; without
+## npm it warns, and the page says how to add them)
+graphiql:
+	bash scripts/graphiql-assets.sh
 
 ## run: start carecoord (all services and the gateway) on the embedded store in
 ## $(DATA_DIR), loading demo data for the 23 localities on first start
@@ -25,7 +32,7 @@ run: build
 
 ## test: every module's tests with the race detector, including the store's
 ## conformance suite, the kill -9 crash test (20 cycles) and the e2e tests
-test:
+test: graphiql
 	$(GO) test -race -count=1 $(PKGS)
 
 ## lint: gofmt, go vet and staticcheck over every module
@@ -68,8 +75,14 @@ crash-test:
 	CARECOORD_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -run 'survives_kill_9' -v ./pkg/eventstore/embedded/
 
 ## e2e: the end-to-end tests alone (real processes, real HTTP)
-e2e:
+e2e: graphiql
 	$(GO) test -count=1 -v ./e2e/...
+
+## e2e-browser: the GraphiQL page in headless Chromium (installed from
+## Debian's packages if missing): it renders, runs a query with a token
+## from its headers editor, and gets a subscription's event over WebSocket
+e2e-browser: graphiql
+	GO=$(GO) bash scripts/e2e-browser.sh
 
 clean:
 	rm -rf bin .bench

@@ -34,6 +34,7 @@ import (
 	"carecoord/pkg/logging"
 	"carecoord/pkg/supergraph"
 	"carecoord/services/gateway/internal/config"
+	"carecoord/services/gateway/internal/graphiql"
 	"carecoord/services/gateway/internal/graphqlapi"
 	"carecoord/services/gateway/internal/hosting"
 	"carecoord/services/gateway/internal/server"
@@ -89,8 +90,8 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	if err != nil {
 		return err
 	}
-	// Every GraphQL request is audited (see pkg/audit): the writer appends
 	verifier = auth.Cached(verifier)
+	// Every GraphQL request is audited (see pkg/audit): the writer appends
 	// the entries in batches, and stops, flushing what is queued, after the
 	// HTTP server and before the event handlers and the store.
 	auditWriter, err := audit.NewWriter(audit.WriterConfig{Store: rt.store, Logger: logger.Named("audit")})
@@ -153,6 +154,9 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 			}
 			graphQL.ServeHTTP(w, r)
 		}),
+		// A browser's GET /graphql gets the GraphiQL page, built into
+		// the binary (make graphiql).
+		GraphiQL:  graphiql.Handler(),
 		Subgraphs: subgraphs,
 		Federated: federated,
 		WarmUp:    rt.bus.CaughtUp,
@@ -263,6 +267,11 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, std
 	base := "http://" + dialable(ln.Addr())
 	fmt.Fprintf(stdout, "carecoord listening on %s\n", base)
 	fmt.Fprintf(stdout, "GraphQL: %s/graphql (each service's subgraph at %s/subgraphs/<service>/graphql)\n", base, base)
+	if graphiql.Built() {
+		fmt.Fprintf(stdout, "GraphiQL: open %s/graphql in a browser\n", base)
+	} else {
+		fmt.Fprintln(stdout, "GraphiQL: not in this build (make graphiql, then build again)")
+	}
 	// The command as it was invoked (./bin/carecoord after make run), so the
 	// hint can be pasted as it is.
 	fmt.Fprintf(stdout, "Get a token: %s token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", os.Args[0], cfg.DataDir)

@@ -3,7 +3,9 @@
 // behind /graphql is given to it, so that it knows nothing of schemas, stores
 // or services.
 //
-// It imports zap, uuid, pkg/logging and the standard library.
+// It imports zap, uuid, pkg/logging, the gateway's graphiql (to tell a
+// browser's request for the GraphiQL page from a GraphQL request) and the
+// standard library.
 package server
 
 import (
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"carecoord/services/gateway/internal/graphiql"
 )
 
 // Check is one readiness condition: the process is ready when every check's
@@ -32,6 +36,12 @@ type Config struct {
 	CheckTimeout time.Duration
 	// GraphQL serves /graphql (GET and POST).
 	GraphQL http.Handler
+	// GraphiQL, when set, serves the GraphiQL page for a browser's GET
+	// /graphql (graphiql.WantsPage: HTML asked for, no GraphQL request in
+	// it) and the page's files under graphiql.AssetPath. Neither waits for
+	// WarmUp: they are static, and the page's queries get UNAVAILABLE until
+	// the read models have caught up.
+	GraphiQL http.Handler
 	// WarmUp, when set, holds GraphQL requests back (503) until it first
 	// returns nil: the read models have caught up after a start.
 	WarmUp func() error
@@ -59,8 +69,11 @@ func New(cfg Config) http.Handler {
 	gate := &warmingUp{ready: cfg.WarmUp}
 	if cfg.GraphQL != nil {
 		g := gate.wrap(cfg.GraphQL)
-		mux.Handle("GET /graphql", g)
+		mux.Handle("GET /graphql", orGraphiQL(cfg.GraphiQL, g))
 		mux.Handle("POST /graphql", g)
+		if cfg.GraphiQL != nil {
+			mux.Handle("GET "+graphiql.AssetPath, cfg.GraphiQL)
+		}
 	}
 	for name, h := range cfg.Subgraphs {
 		h = gate.wrap(h)
@@ -73,4 +86,19 @@ func New(cfg Config) http.Handler {
 		mux.Handle("POST /subgraphs/"+name+"/federated", h)
 	}
 	return logRequests(cfg.Logger, mux)
+}
+
+// orGraphiQL gives a browser's request for the GraphiQL page to page and
+// every other request to next.
+func orGraphiQL(page, next http.Handler) http.Handler {
+	if page == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if graphiql.WantsPage(r) {
+			page.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
