@@ -1,7 +1,9 @@
-// Package checkpoint keeps each event consumer's position in the global log,
-// in the node's own local state. Checkpoints are not replicated: each node's
+// Package checkpoint keeps each event consumer's position in the global log.
+// Local keeps them in the node's own state, not replicated: each node's
 // projections have their own, and a raft snapshot of the event store must
-// never move them.
+// never move them. InStore keeps them in the event store, replicated with
+// it: for the process managers a cluster runs on its leader alone, so that
+// the next leader resumes where the last one stopped.
 //
 // Writes are not fsynced one by one. Delivery is at-least-once, so a
 // checkpoint lost in a crash only means some events are handled again, which

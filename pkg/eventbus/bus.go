@@ -59,6 +59,12 @@ type Config struct {
 	// Observe, when set, is told of every handled message: for metrics and
 	// for measuring projection lag (handled minus recorded).
 	Observe func(Handled)
+	// Leadership, when set, runs the durable consumers (AddHandlers: the
+	// process managers, whose effects must happen once per cluster) only
+	// while the channel it returns says this node leads; projections run
+	// everywhere. Checkpoints must then be shared by the nodes
+	// (checkpoint.InStore). See SubscriberConfig.Active.
+	Leadership func(context.Context) <-chan bool
 }
 
 // Handled describes one handled message.
@@ -153,12 +159,17 @@ func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Su
 	}
 	prefixes := b.streams[consumer]
 	b.mu.Unlock()
-	sub := NewSubscriber(b.cfg.Store, cps, SubscriberConfig{
+	sc := SubscriberConfig{
 		Consumer:      consumer,
 		Filter:        eventstore.Filter{EventTypes: types, StreamPrefixes: prefixes},
 		Logger:        b.cfg.Logger,
 		FlushInterval: b.cfg.FlushInterval,
-	})
+	}
+	if cps == b.cfg.Checkpoints {
+		// A durable consumer, a process manager: on the leader alone.
+		sc.Active = b.cfg.Leadership
+	}
+	sub := NewSubscriber(b.cfg.Store, cps, sc)
 	b.mu.Lock()
 	b.subs = append(b.subs, sub)
 	b.mu.Unlock()
@@ -215,7 +226,7 @@ func (b *Bus) HandledUpTo(pos eventstore.Position) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, s := range b.subs {
-		if eventstore.Position(s.acked.Load()) < pos {
+		if !s.handledUpTo(pos) {
 			return false
 		}
 	}

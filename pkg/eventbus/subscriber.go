@@ -38,6 +38,11 @@ type Subscriber struct {
 
 	acked      atomic.Uint64 // main log position handled
 	caughtUpAt atomic.Uint64 // head when the store said caught up (+1, 0 = not yet)
+
+	// active, when set, says when this node runs the consumer (see
+	// SubscriberConfig.Active); standby is true while it does not.
+	active  func(context.Context) <-chan bool
+	standby atomic.Bool
 }
 
 // SubscriberConfig configures a Subscriber.
@@ -52,6 +57,15 @@ type SubscriberConfig struct {
 	// RedeliveryDelay is the pause before a nacked message is sent again
 	// (default 100ms).
 	RedeliveryDelay time.Duration
+	// Active, when set, makes the consumer run only while the channel it
+	// returns last said true: a process manager of a cluster runs on the
+	// leader alone. Each time it becomes active it resumes from the
+	// checkpoint (which must then be shared by the nodes, as the event
+	// store is); when it stops, it writes the checkpoint of what was acked.
+	// Events handled after the last checkpoint are handled again by the
+	// next active node, so the handlers' effects must be idempotent, as
+	// they are for redelivery. Nil: always active.
+	Active func(context.Context) <-chan bool
 }
 
 // NewSubscriber returns a Subscriber for one consumer.
@@ -69,7 +83,7 @@ func NewSubscriber(store eventstore.Store, cps checkpoint.Store, cfg SubscriberC
 		store: store, cps: cps, consumer: cfg.Consumer, filter: cfg.Filter,
 		logger: cfg.Logger.With(zap.String("consumer", cfg.Consumer)),
 		flush:  cfg.FlushInterval, redelay: cfg.RedeliveryDelay,
-		closing: make(chan struct{}),
+		closing: make(chan struct{}), active: cfg.Active,
 	}
 }
 
@@ -81,38 +95,138 @@ func replayConsumer(consumer string) string { return consumer + "#replay" }
 // Subscribe implements message.Subscriber. The topic is informational: what
 // a consumer receives is set by its filter.
 func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	out := make(chan *message.Message)
+	if s.active == nil {
+		term, err := s.startTerm(ctx, out)
+		if err != nil {
+			return nil, err
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer close(out)
+			term.wait()
+		}()
+		return out, nil
+	}
+	s.standby.Store(true)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(out)
+		s.runWhileActive(ctx, out)
+	}()
+	return out, nil
+}
+
+// runWhileActive runs a term of delivery each time the consumer becomes
+// active, and ends it when it stops being active, until ctx ends or the
+// subscriber closes.
+func (s *Subscriber) runWhileActive(ctx context.Context, out chan<- *message.Message) {
+	wctx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	changes := s.active(wctx)
+	isActive := false
+	for {
+		for !isActive {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.closing:
+				return
+			case v, ok := <-changes:
+				if !ok {
+					return
+				}
+				isActive = v
+			}
+		}
+		tctx, endTerm := context.WithCancel(ctx)
+		term, err := s.startTerm(tctx, out)
+		if err != nil {
+			endTerm()
+			s.logger.Error("starting the consumer failed; retrying", zap.Error(err))
+			select {
+			case <-time.After(time.Second):
+				continue
+			case <-ctx.Done():
+				return
+			case <-s.closing:
+				return
+			}
+		}
+		s.standby.Store(false)
+		s.logger.Info("consumer active on this node")
+		ended := make(chan struct{})
+		go func() { term.wait(); close(ended) }()
+	term:
+		for {
+			select {
+			case v, ok := <-changes:
+				if !ok || !v {
+					isActive = false
+					break term
+				}
+			case <-ended:
+				break term
+			}
+		}
+		endTerm()
+		<-ended
+		s.caughtUpAt.Store(0)
+		s.standby.Store(true)
+		s.logger.Info("consumer stood down on this node")
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			return
+		default:
+		}
+	}
+}
+
+// term is one run of delivery: from the checkpoint to the end of its
+// context.
+type term struct{ done chan struct{} }
+
+func (t term) wait() { <-t.done }
+
+// startTerm loads the checkpoints and starts delivering to out until ctx
+// ends or the subscriber closes; the checkpoint is written as it goes and
+// when the term ends.
+func (s *Subscriber) startTerm(ctx context.Context, out chan<- *message.Message) (term, error) {
 	from, err := s.cps.Load(ctx, s.consumer)
 	if err != nil {
-		return nil, err
+		return term{}, err
 	}
 	replayFrom, err := s.cps.Load(ctx, replayConsumer(s.consumer))
 	if err != nil {
-		return nil, err
+		return term{}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	main, err := s.store.Subscribe(ctx, eventstore.SubscribeOptions{After: from, Filter: s.filter})
 	if err != nil {
 		cancel()
-		return nil, err
+		return term{}, err
 	}
 	// Replays are rare operator actions: polling the one small replay stream
 	// is far cheaper than a second subscription that reads the whole log.
 	replay := make(chan eventstore.RecordedEvent)
-	s.wg.Add(1)
+	polled := make(chan struct{})
 	go func() {
-		defer s.wg.Done()
+		defer close(polled)
 		s.pollReplay(ctx, replayFrom, replay)
 	}()
 	s.acked.Store(uint64(from))
-	out := make(chan *message.Message)
-	s.wg.Add(1)
+	t := term{done: make(chan struct{})}
 	go func() {
-		defer s.wg.Done()
+		defer close(t.done)
+		defer func() { <-polled }()
 		defer cancel()
-		defer close(out)
 		s.deliver(ctx, out, main, replay, from, replayFrom)
 	}()
-	return out, nil
+	return t, nil
 }
 
 // replayPoll is how often the replay stream is looked at.
@@ -254,10 +368,20 @@ func (s *Subscriber) send(ctx context.Context, out chan<- *message.Message, ev *
 }
 
 // CaughtUp reports whether the consumer has handled everything that was in
-// the log when its subscription first reached the head.
+// the log when its subscription first reached the head. A consumer standing
+// by (another node runs it) has nothing to catch up with here.
 func (s *Subscriber) CaughtUp() bool {
+	if s.standby.Load() {
+		return true
+	}
 	at := s.caughtUpAt.Load()
 	return at > 0 && s.acked.Load() >= at-1
+}
+
+// handledUpTo reports whether the consumer has handled the log up to pos,
+// or stands by.
+func (s *Subscriber) handledUpTo(pos eventstore.Position) bool {
+	return s.standby.Load() || eventstore.Position(s.acked.Load()) >= pos
 }
 
 // Consumer is the durable name.

@@ -1,0 +1,123 @@
+package eventbus_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/components/cqrs"
+	"go.uber.org/zap/zaptest"
+
+	"carecoord/pkg/checkpoint"
+	"carecoord/pkg/eventbus"
+	"carecoord/pkg/eventstore"
+)
+
+// leader is a switchable leadership signal, as the raft store gives.
+type leader struct {
+	mu       sync.Mutex
+	is       bool
+	watchers []chan bool
+}
+
+func (l *leader) watch(ctx context.Context) <-chan bool {
+	ch := make(chan bool, 1)
+	l.mu.Lock()
+	ch <- l.is
+	l.watchers = append(l.watchers, ch)
+	l.mu.Unlock()
+	return ch
+}
+
+func (l *leader) set(v bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.is = v
+	for _, ch := range l.watchers {
+		select {
+		case <-ch:
+		default:
+		}
+		ch <- v
+	}
+}
+
+// Two nodes share one log and its checkpoints (checkpoint.InStore), as a
+// raft cluster does: the process manager runs on the leader alone, and a
+// handover loses no event and doubles no effect.
+func TestBus_process_managers_run_on_the_leader_alone_and_hand_over(t *testing.T) {
+	s := newStore(t)
+	cps := checkpoint.NewInStore(s)
+	var mu sync.Mutex
+	handledBy := map[string]int{}
+	derive := func(node string) cqrs.GroupEventHandler {
+		return cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+			mu.Lock()
+			handledBy[node]++
+			mu.Unlock()
+			d, _ := eventbus.DeliveryFrom(ctx)
+			data, _ := json.Marshal(bedReopened{Bed: e.Bed})
+			_, err := s.Append(ctx, fmt.Sprint("derived-", e.N), eventstore.NoStream, eventstore.EventData{
+				ID: eventstore.DeterministicID("test.ReopenOnClose", d.EventID), Type: bedReopened{}.EventType(), Data: data,
+			})
+			return err
+		})
+	}
+	nodes := map[string]*leader{"a": {is: true}, "b": {}}
+	buses := map[string]*eventbus.Bus{}
+	for name, l := range nodes {
+		bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: cps, Logger: zaptest.NewLogger(t),
+			FlushInterval: 20 * time.Millisecond, Leadership: l.watch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bus.AddHandlers("test.ReopenOnClose", derive(name)); err != nil {
+			t.Fatal(err)
+		}
+		go bus.Run(context.Background())
+		t.Cleanup(func() { bus.Close() })
+		<-bus.Running()
+		buses[name] = bus
+	}
+	derived := func() int {
+		n := 0
+		for i := range 60 {
+			if evs, err := s.ReadStream(context.Background(), fmt.Sprint("derived-", i), 0, eventstore.Forwards, 0); err == nil {
+				n += len(evs)
+			}
+		}
+		return n
+	}
+	for i := range 20 {
+		appendEvent(t, s, "bed-1", bedClosed{N: i}, eventstore.Metadata{})
+	}
+	eventually(t, "a handles the first 20", func() bool { return derived() == 20 })
+	// The standing-by node is ready, and holds no subscription back.
+	last, _ := s.ReadAll(context.Background(), eventstore.End, eventstore.Backwards, 1)
+	if err := buses["b"].CaughtUp(); err != nil || !buses["b"].HandledUpTo(last[0].Position) {
+		t.Fatalf("the node standing by: caught up %v, handled up to the head %v", err, buses["b"].HandledUpTo(last[0].Position))
+	}
+
+	// Leadership moves from a to b while events keep coming.
+	nodes["a"].set(false)
+	for i := 20; i < 40; i++ {
+		appendEvent(t, s, "bed-1", bedClosed{N: i}, eventstore.Metadata{})
+	}
+	nodes["b"].set(true)
+	for i := 40; i < 60; i++ {
+		appendEvent(t, s, "bed-1", bedClosed{N: i}, eventstore.Metadata{})
+	}
+	eventually(t, "b handles the rest", func() bool { return derived() == 60 })
+	time.Sleep(100 * time.Millisecond)
+	if n := derived(); n != 60 {
+		t.Fatalf("%d derived events, want 60: one per event", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if handledBy["a"] < 20 || handledBy["b"] < 40 {
+		t.Fatalf("handled by %v: want a the first 20 and b the 40 after the handover", handledBy)
+	}
+}
