@@ -185,14 +185,11 @@ func (h *handler) build(query string) *document {
 	for _, def := range defs {
 		if h.opts.MaxDepth > 0 {
 			if depth := querylimit.Depth(doc, def); depth > h.opts.MaxDepth {
-				d.errs = append(d.errs, coded(CodeQueryTooComplex,
-					"%s nests %d levels deep, above the limit of %d: split it into several requests", describe(def), depth, h.opts.MaxDepth))
+				d.errs = append(d.errs, depthError(def, depth, h.opts.MaxDepth))
 			}
 		}
 		if n := querylimit.IntrospectionDepth(doc, def); n > querylimit.MaxIntrospectionDepth {
-			d.errs = append(d.errs, coded(CodeQueryTooComplex,
-				"%s nests introspection lists (fields, interfaces, possibleTypes, inputFields) %d deep, above the limit of %d",
-				describe(def), n, querylimit.MaxIntrospectionDepth))
+			d.errs = append(d.errs, introspectionError(def, n))
 		}
 	}
 	if len(d.errs) > 0 {
@@ -220,4 +217,45 @@ func describe(def *ast.OperationDefinition) string {
 		return "operation " + def.Name.Value
 	}
 	return "the operation"
+}
+
+// Limits returns the checks of depth, introspection depth and cost that the
+// handler applies with opts (defaults filled in), for another transport of
+// the same schema (pkg/graphqlws's Options.Check): the errors of an
+// operation beyond them, none when it is within.
+func Limits(schema *graphql.Schema, opts Options) func(doc *ast.Document, op *ast.OperationDefinition, variables map[string]any) []gqlerrors.FormattedError {
+	opts = opts.withDefaults()
+	return func(doc *ast.Document, def *ast.OperationDefinition, variables map[string]any) []gqlerrors.FormattedError {
+		var errs []gqlerrors.FormattedError
+		if opts.MaxDepth > 0 {
+			if depth := querylimit.Depth(doc, def); depth > opts.MaxDepth {
+				errs = append(errs, depthError(def, depth, opts.MaxDepth))
+			}
+		}
+		if n := querylimit.IntrospectionDepth(doc, def); n > querylimit.MaxIntrospectionDepth {
+			errs = append(errs, introspectionError(def, n))
+		}
+		if opts.MaxCost > 0 {
+			if cost, _ := querylimit.Cost(schema, doc, def, variables, opts.ListSize); cost > opts.MaxCost {
+				errs = append(errs, costError(cost, opts))
+			}
+		}
+		return errs
+	}
+}
+
+func depthError(def *ast.OperationDefinition, depth, limit int) gqlerrors.FormattedError {
+	return coded(CodeQueryTooComplex, "%s nests %d levels deep, above the limit of %d: split it into several requests", describe(def), depth, limit)
+}
+
+func introspectionError(def *ast.OperationDefinition, n int) gqlerrors.FormattedError {
+	return coded(CodeQueryTooComplex,
+		"%s nests introspection lists (fields, interfaces, possibleTypes, inputFields) %d deep, above the limit of %d",
+		describe(def), n, querylimit.MaxIntrospectionDepth)
+}
+
+func costError(cost int, opts Options) gqlerrors.FormattedError {
+	return coded(CodeQueryTooComplex,
+		"the operation could cost %d, above the limit of %d (each field 1, list fields times their first or limit argument, else %d): ask for fewer fields or fewer items",
+		cost, opts.MaxCost, opts.ListSize)
 }

@@ -395,9 +395,7 @@ func (h *handler) admit(op *operation, req request, method string) *requestError
 			cost, _ = querylimit.Cost(&h.schema, op.doc, op.def, req.Variables, h.opts.ListSize)
 		}
 		if cost > h.opts.MaxCost {
-			return graphqlError(coded(CodeQueryTooComplex,
-				"the operation could cost %d, above the limit of %d (each field 1, list fields times their first or limit argument, else %d): ask for fewer fields or fewer items",
-				cost, h.opts.MaxCost, h.opts.ListSize))
+			return graphqlError(costError(cost, h.opts))
 		}
 	}
 	return nil

@@ -128,6 +128,16 @@ type Options struct {
 	// subscription events (whose root value is the event).
 	RootValue func(ctx context.Context) any
 
+	// Check, when set, vets each operation after validation, before it
+	// runs: the errors it returns are sent instead (the limits on depth and
+	// cost that the HTTP transport applies; see graphqlhttp.Limits).
+	Check func(doc *ast.Document, op *ast.OperationDefinition, variables map[string]any) []gqlerrors.FormattedError
+
+	// Execute runs queries and mutations (default graphql.Execute): the
+	// gateway's supergraph executor, with the request's audit around it.
+	// Subscriptions run with graphql.ExecuteSubscription on the schema.
+	Execute func(graphql.ExecuteParams) *graphql.Result
+
 	// OriginPatterns are the hosts other than the request's own whose
 	// browsers may open a socket (see websocket.AcceptOptions). Cross-origin
 	// requests are refused by default.
@@ -448,12 +458,23 @@ func (c *conn) run(id string, op *operation, p subscribePayload) {
 		return
 	}
 
+	if c.h.opts.Check != nil {
+		if errs := c.h.opts.Check(doc, opDef, p.Variables); len(errs) > 0 {
+			c.sendErrorsFor(op, id, errs)
+			return
+		}
+	}
+
 	if opDef.Operation != ast.OperationTypeSubscription {
 		var root any
 		if c.h.opts.RootValue != nil {
 			root = c.h.opts.RootValue(ctx)
 		}
-		res := graphql.Execute(graphql.ExecuteParams{
+		execute := graphql.Execute
+		if c.h.opts.Execute != nil {
+			execute = c.h.opts.Execute
+		}
+		res := execute(graphql.ExecuteParams{
 			Schema:        c.h.schema,
 			Root:          root,
 			AST:           doc,

@@ -172,7 +172,7 @@ func (ds *directSub) outputOf(t graphql.Output) func(any) any {
 		return func(v any) any { return mapList(v, elem) }
 	case *graphql.Object:
 		return func(v any) any {
-			if isNull(v) {
+			if nullish(v) {
 				return nil
 			}
 			return &origin{sub: ds, typename: t.Name(), v: v}
@@ -180,14 +180,14 @@ func (ds *directSub) outputOf(t graphql.Output) func(any) any {
 	case *graphql.Interface, *graphql.Union:
 		abstract := t.(graphql.Abstract)
 		return func(v any) any {
-			if isNull(v) {
+			if nullish(v) {
 				return nil
 			}
 			return &origin{sub: ds, typename: ds.concreteType(abstract, v), v: v}
 		}
 	case *graphql.Enum:
 		return func(v any) any {
-			if isNull(v) {
+			if nullish(v) {
 				return nil
 			}
 			return t.Serialize(v)
@@ -197,7 +197,7 @@ func (ds *directSub) outputOf(t graphql.Output) func(any) any {
 			return nil
 		}
 		return func(v any) any {
-			if isNull(v) {
+			if nullish(v) {
 				return nil
 			}
 			return t.Serialize(v)
@@ -206,9 +206,20 @@ func (ds *directSub) outputOf(t graphql.Output) func(any) any {
 	return nil
 }
 
+// nullish is graphql-go's idea of null (values.go isNullish): nil, or a nil
+// pointer. A nil slice is an empty list, not null, as graphql-go completes
+// it on the document path.
+func nullish(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 // mapList applies elem to each element of a list of any slice type.
 func mapList(v any, elem func(any) any) any {
-	if isNull(v) {
+	if nullish(v) {
 		return nil
 	}
 	if list, ok := v.([]any); ok {

@@ -119,6 +119,10 @@ func thingsSchema(t *testing.T) graphql.Schema {
 				},
 			},
 			"box": {Type: boxType, Resolve: func(graphql.ResolveParams) (any, error) { return box{"b1"}, nil }},
+			"none": {
+				Type:    graphql.NewNonNull(graphql.NewList(graphql.NewNonNull(thingType))),
+				Resolve: func(graphql.ResolveParams) (any, error) { return []thing(nil), nil },
+			},
 		},
 		Types: []graphql.Type{circleType, squareType},
 	})
@@ -150,6 +154,7 @@ func TestDirectPathAnswersAsTheDocumentPath(t *testing.T) {
 		{"enum argument", `{ byColour(colour: GREEN) { id } }`, `{"data":{"byColour":[{"id":"t2"}]}}`, nil},
 		{"enum in an input object, from a variable", `query($f: ThingFilter) { things(filter: $f) { id } }`,
 			`{"data":{"things":[{"id":"t1"},{"id":"t3"}]}}`, map[string]any{"f": map[string]any{"colours": []any{"RED"}}}},
+		{"a nil slice is an empty list", `{ none { id } }`, `{"data":{"none":[]}}`, nil},
 		{"interface", `{ shapes { __typename id ... on Circle { radius } ... on Square { side } } }`,
 			`{"data":{"shapes":[{"__typename":"Circle","id":"c1","radius":"2"},{"__typename":"Square","id":"s1","side":"3"}]}}`, nil},
 		{"non-null field refused", `{ box { id secret } }`,

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/graphql-go/graphql"
+	"github.com/graphql-go/graphql/language/ast"
 	"go.uber.org/zap"
 
 	"carecoord/pkg/audit"
@@ -143,7 +144,12 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	// queries) over graphql-transport-ws; the client authenticates with
 	// {"authorization": "Bearer <token>"} in connection_init.
 	graphQL := forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})))
-	graphQLWS := graphqlws.Handler(sg.Schema(), graphqlws.Options{OnConnect: wsAuthenticate(verifier)})
+	schema := sg.Schema()
+	graphQLWS := graphqlws.Handler(schema, graphqlws.Options{
+		OnConnect: wsAuthenticate(verifier),
+		Execute:   audited(sg.Execute, auditWriter),
+		Check:     graphqlhttp.Limits(&schema, graphqlhttp.Options{}),
+	})
 	handler := server.New(server.Config{
 		Logger: logger,
 		Checks: checks,
@@ -507,5 +513,34 @@ func wsAuthenticate(v auth.Verifier) func(context.Context, map[string]any) (cont
 			return nil, err
 		}
 		return auth.WithViewer(ctx, viewer), nil
+	}
+}
+
+// audited runs queries and mutations that came over WebSocket as /graphql's
+// HTTP path runs them (audit.Middleware): each is an audit record of its
+// own, written when it touched a patient or was a mutation.
+func audited(execute func(graphql.ExecuteParams) *graphql.Result, w *audit.Writer) func(graphql.ExecuteParams) *graphql.Result {
+	return func(p graphql.ExecuteParams) *graphql.Result {
+		op := audit.Operation{Name: "/graphql", Kind: audit.Read, Endpoint: "/graphql (websocket)"}
+		for _, d := range p.AST.Definitions {
+			def, ok := d.(*ast.OperationDefinition)
+			if !ok || (p.OperationName != "" && (def.Name == nil || def.Name.Value != p.OperationName)) {
+				continue
+			}
+			if def.Name != nil && def.Name.Value != "" {
+				op.Name = def.Name.Value
+			}
+			if def.Operation == ast.OperationTypeMutation {
+				op.Kind = audit.Command
+			}
+			break
+		}
+		ctx, rec := audit.Begin(p.Context, op)
+		p.Context = ctx
+		res := execute(p)
+		if v, ok := auth.From(ctx); ok && v.Subject != "" && rec.Due() {
+			w.Write(rec.Entry(v, time.Now()))
+		}
+		return res
 	}
 }

@@ -354,3 +354,53 @@ func TestSubscriptions_bedBoardChanged_delivers_beds_of_the_hospital_asked_for(t
 		t.Fatalf("event %+v, want a bed of %s closed for ESTATES (the other hospital's beds are not asked for)", b, hospital)
 	}
 }
+
+// Queries and mutations may also go over the WebSocket: through the same
+// supergraph, limits and audit as over HTTP.
+func TestWebSocket_queries_run_as_over_HTTP_audited_and_limited(t *testing.T) {
+	cfg := testConfig(t)
+	r := startRun(t, cfg)
+	tok := newTokens(t, cfg.DataDir)
+	dispatcher := tok.issue(auth.FallsDispatcher)
+	people := demo.NewPeople(11, locality.Default(), time.Now())
+	patient := people.In("leek").NHSNumber.String()
+	fallID := reportFall(t, r.url, dispatcher, "leek", patient)
+
+	s := subscribe(t, r.url, dispatcher, fmt.Sprintf(`query Incident { fallIncident(id: %q) { id patient { nhsNumber } } }`, fallID))
+	var got struct {
+		FallIncident struct {
+			ID      string
+			Patient struct{ NHSNumber string }
+		}
+	}
+	s.next(10*time.Second).data(t, &got)
+	if got.FallIncident.ID != fallID || got.FallIncident.Patient.NHSNumber != patient {
+		t.Fatalf("fallIncident over WebSocket = %+v", got.FallIncident)
+	}
+	if m := s.next(5 * time.Second); m.Type != "complete" {
+		t.Fatalf("after the result: %s %s, want complete", m.Type, m.Payload)
+	}
+
+	deep := `{ locality(id: "leek") {` + strings.Repeat(" referrals { locality {", 5) + " referrals { id }" + strings.Repeat(" } }", 5) + " } }"
+	if m := subscribe(t, r.url, dispatcher, deep).next(5 * time.Second); m.Type != "error" || errorCode(m) != "QUERY_TOO_COMPLEX" {
+		t.Fatalf("a query 13 levels deep: %s %s, want error QUERY_TOO_COMPLEX", m.Type, m.Payload)
+	}
+
+	admin := tok.issue(auth.Admin)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var trail struct {
+			AuditTrail []struct{ Operation, Endpoint string }
+		}
+		_ = json.Unmarshal(gqlPost(t, r.url, admin, `query($n: String!) { auditTrail(nhsNumber: $n) { operation endpoint } }`, map[string]any{"n": patient}), &trail)
+		for _, e := range trail.AuditTrail {
+			if e.Operation == "Incident" && e.Endpoint == "/graphql (websocket)" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit trail %+v has no entry for the WebSocket query", trail.AuditTrail)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
