@@ -43,8 +43,10 @@ type Viewer struct {
 	Role         Role
 	Localities   []string
 	Organisation string
-	// BreakGlassReason, when set, grants this request access outside the
-	// viewer's localities; it is audited and flagged.
+	// BreakGlassReason, when set, is the reason an ICT clinician gave for
+	// opening one patient's records outside their localities (see Opens);
+	// the request is audited and flagged. It never widens a list or a
+	// command.
 	BreakGlassReason string
 	// Expires is when the token that vouched for the viewer expires (zero:
 	// unknown), so that a verified token is never trusted past it.
@@ -83,12 +85,27 @@ func (v Viewer) AllLocalities() bool {
 	return v.Role == Admin || v.Role == System || v.Role == FallsDispatcher || v.Role == BedManager
 }
 
-// Reaches reports whether the viewer may see a locality's patients.
+// Reaches reports whether a locality is within the viewer's own reach:
+// their localities (every locality for the county-wide roles). It decides
+// lists by locality or county and every command; break-glass never
+// widens it.
 func (v Viewer) Reaches(locality string) bool {
-	if v.AllLocalities() || v.BreakGlassReason != "" {
+	if v.AllLocalities() {
 		return true
 	}
 	return slices.Contains(v.Localities, locality)
+}
+
+// Opens reports whether the viewer may open one patient's record of a
+// locality: a record read by its ID, or the fields of the patient found
+// by NHS number. That is their reach, or, with break-glass, any locality
+// for an ICT clinician (who may have before them a patient of another
+// locality; the county-wide roles reach every locality already, and what
+// their role may see of a patient is the service's to decide). Only such
+// single-patient reads use it: break-glass opens a patient, never a
+// locality's lists, and authorises no command.
+func (v Viewer) Opens(locality string) bool {
+	return v.Reaches(locality) || (v.BreakGlassReason != "" && v.Role == ICTClinician)
 }
 
 // HasRole reports whether the viewer has one of roles (admin and system have
@@ -112,9 +129,20 @@ func RequireRole(ctx context.Context, roles ...Role) (Viewer, error) {
 	return v, nil
 }
 
-// RequireLocality returns FORBIDDEN unless the viewer reaches the locality.
+// RequireLocality returns FORBIDDEN unless the viewer reaches the locality
+// (Reaches: no break-glass), for lists and commands.
 func (v Viewer) RequireLocality(locality string) error {
 	if !v.Reaches(locality) {
+		return errs.Forbidden("this record belongs to a locality outside your reach", "locality")
+	}
+	return nil
+}
+
+// RequireOpens returns FORBIDDEN unless the viewer may open a patient's
+// record of the locality (Opens: break-glass counts), for single-patient
+// reads.
+func (v Viewer) RequireOpens(locality string) error {
+	if !v.Opens(locality) {
 		return errs.Forbidden("this record belongs to a locality outside your reach", "locality")
 	}
 	return nil

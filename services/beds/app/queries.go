@@ -20,6 +20,12 @@ import (
 //   - bed managers (and admin): every bed request and stay;
 //   - ICT clinicians: requests and stays of their localities' patients;
 //   - falls dispatchers: the requests the falls response raised.
+//
+// Lists (bedRequests, the bed board's stays, noCriteriaToReside,
+// patientsInBeds) go by the viewer's reach (auth.Viewer.Reaches); one
+// patient's records (bedStay(id), bedRequest(id), a stay's request, the
+// Patient's fields) by what the viewer may open (auth.Viewer.Opens: with
+// break-glass, an ICT clinician opens a patient of another locality).
 
 // touchStays and touchRequests record that the patients of these stays and
 // requests are shown (see pkg/audit).
@@ -35,19 +41,26 @@ func touchRequests(ctx context.Context, rs ...readmodel.Request) {
 	}
 }
 
-func canSeeStay(v auth.Viewer, s readmodel.Stay) bool {
+// canSeeStay and canSeeRequest decide lists (and what a command shows);
+// canOpenStay and canOpenRequest one patient's records.
+func canSeeStay(v auth.Viewer, s readmodel.Stay) bool        { return seesStay(v, s, v.Reaches) }
+func canOpenStay(v auth.Viewer, s readmodel.Stay) bool       { return seesStay(v, s, v.Opens) }
+func canSeeRequest(v auth.Viewer, r readmodel.Request) bool  { return seesRequest(v, r, v.Reaches) }
+func canOpenRequest(v auth.Viewer, r readmodel.Request) bool { return seesRequest(v, r, v.Opens) }
+
+func seesStay(v auth.Viewer, s readmodel.Stay, reaches func(locality string) bool) bool {
 	if v.HasRole(auth.BedManager) {
 		return true
 	}
-	return v.Role == auth.ICTClinician && v.Reaches(s.Locality)
+	return v.Role == auth.ICTClinician && reaches(s.Locality)
 }
 
-func canSeeRequest(v auth.Viewer, r readmodel.Request) bool {
+func seesRequest(v auth.Viewer, r readmodel.Request, reaches func(locality string) bool) bool {
 	switch {
 	case v.HasRole(auth.BedManager):
 		return true
 	case v.Role == auth.ICTClinician:
-		return v.Reaches(r.Locality)
+		return reaches(r.Locality)
 	case v.Role == auth.FallsDispatcher:
 		return r.Source == domain.SourceFalls
 	}
@@ -152,7 +165,7 @@ func (q *Queries) BedRequest(ctx context.Context, id string) (readmodel.Request,
 		return readmodel.Request{}, err
 	}
 	r, ok := q.views.Request(id)
-	if !ok || !canSeeRequest(v, r) {
+	if !ok || !canOpenRequest(v, r) {
 		return readmodel.Request{}, errs.NotFound("there is no such bed request", "request-not-found")
 	}
 	touchRequests(ctx, r)
@@ -166,7 +179,7 @@ func (q *Queries) BedStay(ctx context.Context, id string) (readmodel.Stay, error
 		return readmodel.Stay{}, err
 	}
 	s, ok := q.views.Stay(id)
-	if !ok || !canSeeStay(v, s) {
+	if !ok || !canOpenStay(v, s) {
 		return readmodel.Stay{}, errs.NotFound("there is no such bed stay", "stay-not-found")
 	}
 	touchStays(ctx, s)
@@ -188,14 +201,15 @@ func (q *Queries) VisibleStay(ctx context.Context, id string) (*readmodel.Stay, 
 	return &s, nil
 }
 
-// VisibleRequest is a stay's request, when the viewer may see it.
+// VisibleRequest is a stay's request, when the viewer may see it: part of
+// the record of a stay they were shown, so it goes by what they may open.
 func (q *Queries) VisibleRequest(ctx context.Context, id string) (*readmodel.Request, error) {
 	v, err := auth.Require(ctx)
 	if err != nil || id == "" {
 		return nil, err
 	}
 	r, ok := q.views.Request(id)
-	if !ok || !canSeeRequest(v, r) {
+	if !ok || !canOpenRequest(v, r) {
 		return nil, nil
 	}
 	touchRequests(ctx, r)
@@ -250,7 +264,7 @@ func (q *Queries) BedStaysOf(ctx context.Context, nhsNumber string) ([]readmodel
 	}
 	var out []readmodel.Stay
 	for _, s := range q.views.StaysOf(n) {
-		if canSeeStay(v, s) {
+		if canOpenStay(v, s) {
 			out = append(out, s)
 		}
 	}
@@ -264,7 +278,7 @@ func (q *Queries) BedRequestsOf(ctx context.Context, nhsNumber string) ([]readmo
 	if err != nil {
 		return nil, err
 	}
-	out := q.views.Requests(nil, func(r readmodel.Request) bool { return r.Patient.NHSNumber.String() == n && canSeeRequest(v, r) })
+	out := q.views.Requests(nil, func(r readmodel.Request) bool { return r.Patient.NHSNumber.String() == n && canOpenRequest(v, r) })
 	touchRequests(ctx, out...)
 	return out, nil
 }
@@ -278,9 +292,9 @@ func (q *Queries) Timeline(ctx context.Context, nhsNumber string) ([]readmodel.T
 	}
 	var out []readmodel.TimelineEntry
 	for _, e := range q.views.Timeline(n) {
-		if s, ok := q.views.Stay(e.RefID); ok && canSeeStay(v, s) {
+		if s, ok := q.views.Stay(e.RefID); ok && canOpenStay(v, s) {
 			out = append(out, e)
-		} else if r, ok := q.views.Request(e.RefID); ok && canSeeRequest(v, r) {
+		} else if r, ok := q.views.Request(e.RefID); ok && canOpenRequest(v, r) {
 			out = append(out, e)
 		}
 	}

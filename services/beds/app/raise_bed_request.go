@@ -70,15 +70,27 @@ func (c *Commands) RaiseBedRequest(ctx context.Context, in RaiseBedRequestInput)
 	}
 	r := c.start(ctx, v, in.CommandID)
 	r.locality = loc
+	// The request's ID follows from the commandId, so that a repeat finds
+	// the first request instead of raising another.
 	id := aggregate.DeterministicID("bedrequest", r.id)
-	_, err = exec(r, c.requests, id, "", func(q *domain.BedRequest, _ bool) ([]aggregate.Event, error) {
-		return q.Raise(domain.NewRequest{
-			Type: in.Type, Source: in.Source, Priority: in.Priority, ClinicalNeed: in.ClinicalNeed, Patient: patient,
-			Locality: loc, PreferredHospitalID: in.PreferredHospitalID, SourceRef: in.SourceRef, RaisedBy: v.Subject,
-		}, at)
+	req := domain.NewRequest{
+		Type: in.Type, Source: in.Source, Priority: in.Priority, ClinicalNeed: in.ClinicalNeed, Patient: patient,
+		Locality: loc, PreferredHospitalID: in.PreferredHospitalID, SourceRef: in.SourceRef, RaisedBy: v.Subject,
+	}
+	res, err := exec(r, c.requests, id, "", func(q *domain.BedRequest, _ bool) ([]aggregate.Event, error) {
+		return q.Raise(req, at)
 	})
 	if err != nil {
 		return readmodel.Request{}, err
+	}
+	// A repeat skips Raise, and with it everything this input was checked
+	// against: it answers with the first request only if it is the same
+	// request (so the checks above held for it too); a commandId someone
+	// used for another request is a CONFLICT that shows nothing of it.
+	if res.Repeated {
+		if err := res.State.CheckRepeat(req); err != nil {
+			return readmodel.Request{}, err
+		}
 	}
 	return r.requestView(id)
 }
@@ -104,11 +116,19 @@ func (c *core) patientLocality(given string, p domain.Patient) (string, error) {
 	return string(id), err
 }
 
+// requestView waits for the write and returns the request as the read
+// model has it, if the viewer may see it. A command's own checks let
+// through only viewers who may; this one stands behind them, so that no
+// path through a command (a repeat, a reaction) shows a patient the
+// viewer may not see.
 func (r *run) requestView(id string) (readmodel.Request, error) {
 	r.wait()
 	q, ok := r.c.views.Request(id)
 	if !ok {
 		return readmodel.Request{}, errs.Internal("the change was recorded but cannot be shown yet: reload", nil)
+	}
+	if v, _ := auth.From(r.ctx); !canSeeRequest(v, q) {
+		return readmodel.Request{}, errs.Forbidden("the bed request is outside what you may see", "request-out-of-reach")
 	}
 	touchRequests(r.ctx, q)
 	return q, nil

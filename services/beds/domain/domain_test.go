@@ -73,6 +73,33 @@ func TestBedRequest_Raise_records_the_request_in_UTC(t *testing.T) {
 	}
 }
 
+func TestBedRequest_CheckRepeat_accepts_the_same_request_and_refuses_another(t *testing.T) {
+	r := given(domain.NewBedRequest("r1"), raised("r1"), domain.BedRequestAccepted{RequestID: "r1"})
+	same := domain.NewRequest{Type: domain.StepUp, Source: domain.SourceFalls, Priority: domain.High, ClinicalNeed: "retyped", Patient: patient, Locality: "leek"}
+	if err := r.CheckRepeat(same); err != nil {
+		t.Fatalf("the same request repeated (state moved on, wording changed): %v", err)
+	}
+	other := patient
+	other.NHSNumber = nhsnumber.MustParse("9876543210")
+	for name, change := range map[string]func(*domain.NewRequest){
+		"another patient":  func(n *domain.NewRequest) { n.Patient = other },
+		"another locality": func(n *domain.NewRequest) { n.Locality = "tamworth" },
+		"another source":   func(n *domain.NewRequest) { n.Source = domain.SourceICT },
+		"another type":     func(n *domain.NewRequest) { n.Type, n.Source = domain.StepDown, domain.SourceAcute },
+	} {
+		in := same
+		change(&in)
+		err := r.CheckRepeat(in)
+		wantError(t, nil, err, errs.KindConflict, "command-id-reused", "already used for another bed request")
+		if strings.Contains(err.Error(), nhs.String()) || strings.Contains(err.Error(), "leek") {
+			t.Fatalf("%s: the conflict names the other request: %v", name, err)
+		}
+	}
+	if err := domain.NewBedRequest("r2").CheckRepeat(same); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("a request never raised repeats nothing: %v", err)
+	}
+}
+
 func TestBedRequest_Accept_when_declined_is_rejected_naming_the_state(t *testing.T) {
 	r := given(domain.NewBedRequest("r1"), raised("r1"), domain.BedRequestDeclined{RequestID: "r1", Reason: "no longer needed"})
 	evs, err := r.Accept("u1", t0)

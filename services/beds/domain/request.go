@@ -46,6 +46,7 @@ type BedRequest struct {
 	raised   bool
 	status   RequestStatus
 	typ      RequestType
+	source   RequestSource
 	patient  Patient
 	locality string
 	raisedAt time.Time
@@ -122,6 +123,25 @@ func (r *BedRequest) Raise(in NewRequest, at time.Time) ([]aggregate.Event, erro
 	}}, nil
 }
 
+// CheckRepeat says whether in repeats the request that raised r, as a
+// client repeating a command with the same commandId would send it: the
+// same type, source, patient and locality. The request's ID follows from
+// the commandId, so a commandId already used for another request would
+// otherwise answer with that request: someone else's patient.
+func (r *BedRequest) CheckRepeat(in NewRequest) error {
+	if !r.raised || r.typ != in.Type || r.source != in.Source ||
+		r.patient.NHSNumber != in.Patient.NHSNumber || r.locality != in.Locality {
+		return CommandIDReused()
+	}
+	return nil
+}
+
+// CommandIDReused is the CONFLICT that answers a commandId already used for
+// another bed request. It names nothing of that request.
+func CommandIDReused() error {
+	return errs.Conflict("this commandId was already used for another bed request: use a new one", "command-id-reused")
+}
+
 // Accept agrees the patient needs a bed.
 func (r *BedRequest) Accept(by string, at time.Time) ([]aggregate.Event, error) {
 	if r.status != RequestPending {
@@ -186,7 +206,7 @@ func CancelReason(s string) (string, error) { return limitText("reason", s, 500,
 func (r *BedRequest) Apply(e aggregate.Event) {
 	switch e := e.(type) {
 	case BedRequestRaised:
-		r.raised, r.status, r.typ, r.patient, r.locality, r.raisedAt = true, RequestPending, e.Type, e.Patient, e.Locality, e.RaisedAt
+		r.raised, r.status, r.typ, r.source, r.patient, r.locality, r.raisedAt = true, RequestPending, e.Type, e.Source, e.Patient, e.Locality, e.RaisedAt
 	case BedRequestAccepted:
 		r.status = RequestAccepted
 	case BedRequestDeclined:

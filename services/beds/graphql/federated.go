@@ -36,7 +36,7 @@ func (s Subgraph) Federated() (graphql.Schema, error) {
 			if !q.KnownLocality(id) {
 				return nil, nil
 			}
-			return q.LocalitySummary(ctx, id)
+			return summaryOf(q, id), nil
 		},
 	})
 	locFields := graphql.Fields{"id": &graphql.Field{Type: nnID, Resolve: func(p graphql.ResolveParams) (any, error) {

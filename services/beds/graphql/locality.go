@@ -1,11 +1,14 @@
 package graphql
 
 import (
+	"context"
+
 	"github.com/graphql-go/graphql"
 
 	"carecoord/pkg/errs"
 	"carecoord/pkg/gql"
 
+	"carecoord/services/beds/app"
 	"carecoord/services/beds/readmodel"
 )
 
@@ -16,27 +19,36 @@ func localitySummaryType() *graphql.Object {
 }
 
 // localitySummaryConfig is LocalitySummary's definition, shared by the
-// standalone type and the federated entity.
+// standalone type and the federated entity. Its value is a gql.Deferred:
+// the counts identify no one, so every signed-in role sees them (checked
+// when a count is asked for).
 func localitySummaryConfig() graphql.ObjectConfig {
+	count := func(desc string, read func(readmodel.LocalitySummary) any) *graphql.Field {
+		return gql.DeferredField(nnInt, desc, read)
+	}
 	return graphql.ObjectConfig{
 		Name: "LocalitySummary",
 		Fields: graphql.Fields{
-			"localityId": field(nnID, func(s readmodel.LocalitySummary) any { return s.LocalityID }),
-			"bedsOccupied": &graphql.Field{Type: nnInt, Description: "The locality's patients in a community bed.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				return as[readmodel.LocalitySummary](p.Source).BedsOccupied, nil
-			}},
-			"bedsReserved": &graphql.Field{Type: nnInt, Description: "Community beds reserved for the locality's patients.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				return as[readmodel.LocalitySummary](p.Source).BedsReserved, nil
-			}},
-			"bedRequestsPending": &graphql.Field{Type: nnInt, Description: "The locality's bed requests waiting for a bed.", Resolve: func(p graphql.ResolveParams) (any, error) {
-				return as[readmodel.LocalitySummary](p.Source).BedRequestsPending, nil
-			}},
-			"bedPatientsNoCriteriaToReside": &graphql.Field{Type: nnInt, Description: "The locality's patients in a bed with no criteria to reside (delayed discharges).",
-				Resolve: func(p graphql.ResolveParams) (any, error) {
-					return as[readmodel.LocalitySummary](p.Source).NoCriteriaToReside, nil
-				}},
+			"localityId": gql.DeferredKey[readmodel.LocalitySummary](nnID, ""),
+			"bedsOccupied": count("The locality's patients in a community bed.",
+				func(s readmodel.LocalitySummary) any { return s.BedsOccupied }),
+			"bedsReserved": count("Community beds reserved for the locality's patients.",
+				func(s readmodel.LocalitySummary) any { return s.BedsReserved }),
+			"bedRequestsPending": count("The locality's bed requests waiting for a bed.",
+				func(s readmodel.LocalitySummary) any { return s.BedRequestsPending }),
+			"bedPatientsNoCriteriaToReside": count("The locality's patients in a bed with no criteria to reside (delayed discharges).",
+				func(s readmodel.LocalitySummary) any { return s.NoCriteriaToReside }),
 		},
 	}
+}
+
+// summaryOf is a locality's LocalitySummary value. Locality.summary never
+// refuses (a gateway may resolve it here for another service's counts):
+// the counts are loaded, with the viewer's checks, when a field asks.
+func summaryOf(q *app.Queries, localityID string) *gql.Deferred[readmodel.LocalitySummary] {
+	return gql.Defer(localityID, func(ctx context.Context) (readmodel.LocalitySummary, error) {
+		return q.LocalitySummary(ctx, localityID)
+	})
 }
 
 // localityFields are the fields the beds service adds to Locality.
@@ -60,7 +72,7 @@ func localityFields(t *types) graphql.Fields {
 				if err != nil {
 					return nil, err
 				}
-				return t.app.Queries.LocalitySummary(p.Context, id)
+				return summaryOf(t.app.Queries, id), nil
 			}),
 		},
 	}

@@ -1,7 +1,13 @@
 package service_test
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
+
+	"github.com/graphql-go/graphql"
+
+	"carecoord/pkg/auth"
 
 	"carecoord/services/beds/service"
 )
@@ -171,4 +177,121 @@ func TestCancelBedAllocation_frees_the_bed_and_returns_the_request_to_the_list(t
 		t.Fatalf("no reason: %q", msg)
 	}
 	checkInvariants(t, store)
+}
+
+// A commandId is the client's idempotency key: repeating a command answers
+// with its first result. A commandId already used for another request is a
+// CONFLICT that shows nothing of that request, whoever asks and whatever
+// they send.
+func TestRaiseBedRequest_with_a_commandId_used_for_another_request_is_a_conflict_that_shows_nothing(t *testing.T) {
+	c, store := newService(t, service.TestOptions{})
+	tamworth := people(1, "tamworth")[0]
+	leek := people(1, "leek")[0]
+	step := func(p any, source, cid string) map[string]any {
+		return map[string]any{"cid": cid, "input": map[string]any{"type": "STEP_UP", "source": source, "priority": "URGENT", "clinicalNeed": "x", "patient": p}}
+	}
+	first := c.ok(ictTamw, raiseMutation, step(patientVars(tamworth), "ICT", "cmd-tamworth-1"))
+	id := str(first, "raiseBedRequest", "id")
+
+	// The same command again answers with the first request and writes nothing.
+	before := head(t, store)
+	if again := c.ok(ictTamw, raiseMutation, step(patientVars(tamworth), "ICT", "cmd-tamworth-1")); str(again, "raiseBedRequest", "id") != id {
+		t.Fatalf("a repeat answered %v, want request %s", again, id)
+	}
+
+	// Another request with that commandId: a Leek clinician's own patient,
+	// a dispatcher's falls request, a bed manager's.
+	for _, tc := range []struct {
+		who  auth.Viewer
+		vars map[string]any
+	}{
+		{ictLeek, step(patientVars(leek), "ICT", "cmd-tamworth-1")},
+		{dispatcher, step(patientVars(leek), "FALLS", "cmd-tamworth-1")},
+		{bedManager, step(patientVars(leek), "ICT", "cmd-tamworth-1")},
+		{bedManager, step(patientVars(tamworth), "UCR", "cmd-tamworth-1")},
+	} {
+		res := c.do(tc.who, raiseMutation, tc.vars)
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "CONFLICT" || !contains(res.Errors[0].Message, "commandId was already used") {
+			t.Fatalf("%s reusing a commandId: %+v", tc.who.Role, res.Errors)
+		}
+		b, _ := json.Marshal(res)
+		if contains(string(b), tamworth.NHSNumber.String()) || contains(string(b), id) {
+			t.Fatalf("%s reusing a commandId was shown the other request: %s", tc.who.Role, b)
+		}
+	}
+	if after := head(t, store); after != before {
+		t.Fatalf("repeats and conflicts wrote %d events", after-before)
+	}
+}
+
+// Break-glass opens one patient's record in another locality (their stays
+// and requests, by ID or as the patient's, and their timeline), never the
+// locality's lists or the bed board's patients, and no command.
+func TestBreakGlass_opens_a_patient_not_a_locality(t *testing.T) {
+	c, _ := newService(t, service.TestOptions{})
+	p := people(1, "tamworth")[0]
+	req := c.raiseAccepted(p)
+	stay := str(c.allocate(bedManager, req, "sir-robert-peel-w1-01", "").Data, "allocateBed", "id")
+	if stay == "" {
+		t.Fatal("not allocated")
+	}
+	c.ok(bedManager, `mutation($id: ID!) { admitPatient(input: {stayId: $id}) { id } }`, map[string]any{"id": stay})
+	glass := ictLeek
+	glass.BreakGlassReason = "patient collapsed at Leek walk-in centre"
+	n := map[string]any{"n": p.NHSNumber.String()}
+
+	// Without the reason: nothing of the patient.
+	c.fails(ictLeek, "NOT_FOUND", `query($id: ID!) { bedStay(id: $id) { id } }`, map[string]any{"id": stay})
+	// With it: the patient's record.
+	if str(c.ok(glass, `query($id: ID!) { bedStay(id: $id) { id bedRequest { id } } }`, map[string]any{"id": stay}), "bedStay", "bedRequest", "id") != req {
+		t.Fatal("break-glass does not open the stay and its request")
+	}
+	c.ok(glass, `query($id: ID!) { bedRequest(id: $id) { id } }`, map[string]any{"id": req})
+	d := c.ok(glass, `query($n: String!) { patient(nhsNumber: $n) { bedStays { id } bedRequests { id } timeline { type } } }`, n)
+	if len(path(d, "patient", "bedStays").([]any)) != 1 || len(path(d, "patient", "bedRequests").([]any)) != 1 || len(path(d, "patient", "timeline").([]any)) == 0 {
+		t.Fatalf("break-glass does not open the patient's beds record: %v", d)
+	}
+	// Not the lists: Tamworth's patients in beds, the requests, the NCTR
+	// list, who is in the bed on the board.
+	c.fails(glass, "FORBIDDEN", `{ locality(id: "tamworth") { patientsInBeds { id } } }`, nil)
+	d = c.ok(glass, `{ bedRequests { id } noCriteriaToResidePatients { id } bedBoard(hospitalId: "sir-robert-peel") { beds { id stay { id } } } }`, nil)
+	b, _ := json.Marshal(d)
+	if contains(string(b), stay) || contains(string(b), req) {
+		t.Fatalf("break-glass widened a list: %s", b)
+	}
+	// Not a command.
+	step := map[string]any{"input": map[string]any{"type": "STEP_UP", "source": "ICT", "priority": "URGENT", "clinicalNeed": "x", "patient": patientVars(p)}}
+	c.fails(glass, "FORBIDDEN", raiseMutation, step)
+}
+
+// Locality.summary never refuses, and the beds counts identify no one:
+// every signed-in role sees them, on the subgraph and through _entities.
+func TestLocalitySummary_bed_counts_for_every_signed_in_role(t *testing.T) {
+	c, _ := newService(t, service.TestOptions{})
+	c.raiseAccepted(people(1, "tamworth")[0])
+	fed, err := c.svc.Subgraph.Federated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entities := func(v auth.Viewer) result {
+		res := graphql.Do(graphql.Params{Schema: fed, Context: auth.WithViewer(context.Background(), v),
+			RequestString:  `query($r: [_Any!]!) { _entities(representations: $r) { ... on LocalitySummary { localityId bedRequestsPending } } }`,
+			VariableValues: map[string]any{"r": []any{map[string]any{"__typename": "LocalitySummary", "localityId": "tamworth"}}}})
+		var out result
+		b, _ := json.Marshal(res)
+		_ = json.Unmarshal(b, &out)
+		return out
+	}
+	for _, v := range []auth.Viewer{ictLeek, ictTamw, bedManager, dispatcher} {
+		d := c.ok(v, `{ locality(id: "tamworth") { summary { localityId bedsOccupied bedRequestsPending } } }`, nil)
+		if str(d, "locality", "summary", "localityId") != "tamworth" || path(d, "locality", "summary", "bedRequestsPending") != float64(1) {
+			t.Fatalf("%s: %v", v.Role, d)
+		}
+		if res := entities(v); len(res.Errors) > 0 || path(res.Data, "_entities", 0, "bedRequestsPending") != float64(1) {
+			t.Fatalf("%s: the LocalitySummary entity: %+v %v", v.Role, res.Errors, res.Data)
+		}
+	}
+	if res := c.do(anonymous, `{ locality(id: "tamworth") { summary { bedsOccupied } } }`, nil); len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("anonymous: %+v", res.Errors)
+	}
 }

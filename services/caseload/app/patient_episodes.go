@@ -11,7 +11,8 @@ import (
 type PatientEpisodesHandler struct{ q queries }
 
 // Handle returns the patient's episodes in the localities the viewer
-// reaches, newest first.
+// reaches (any, with break-glass: this is one patient's record), newest
+// first.
 func (h PatientEpisodesHandler) Handle(ctx context.Context, nhs string) ([]readmodel.EpisodeView, error) {
 	v, err := h.q.viewer(ctx)
 	if err != nil {
@@ -21,7 +22,7 @@ func (h PatientEpisodesHandler) Handle(ctx context.Context, nhs string) ([]readm
 	if err != nil {
 		return nil, err
 	}
-	eps := h.q.rm.PatientEpisodes(n.String(), v.Reaches, h.q.now())
+	eps := h.q.rm.PatientEpisodes(n.String(), v.Opens, h.q.now())
 	touch(ctx, eps...)
 	return eps, nil
 }

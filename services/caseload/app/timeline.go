@@ -12,7 +12,8 @@ import (
 type TimelineHandler struct{ q queries }
 
 // Handle returns what happened in the patient's episodes in the localities
-// the viewer reaches, in time order.
+// the viewer reaches (any, with break-glass: this is one patient's record),
+// in time order.
 func (h TimelineHandler) Handle(ctx context.Context, nhs string) ([]readmodel.HistoryEntry, error) {
 	v, err := h.q.viewer(ctx)
 	if err != nil {
@@ -22,7 +23,7 @@ func (h TimelineHandler) Handle(ctx context.Context, nhs string) ([]readmodel.Hi
 	if err != nil {
 		return nil, err
 	}
-	entries := h.q.rm.Timeline(n.String(), v.Reaches)
+	entries := h.q.rm.Timeline(n.String(), v.Opens)
 	if len(entries) > 0 {
 		audit.Touch(ctx, n.String())
 	}

@@ -20,9 +20,9 @@ func localityFields(a *app.Application) graphql.Fields {
 		},
 		"summary": {
 			Type: graphql.NewNonNull(localitySummaryType),
-			Resolve: gql.Resolver(func(p graphql.ResolveParams) (any, error) {
-				return a.Queries.LocalitySummary.Handle(p.Context, key(p.Source, "id"))
-			}),
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				return summaryOf(a, key(p.Source, "id")), nil
+			},
 		},
 		"keyworkerCaseload": {
 			Type:        list(keyworkerCaseloadType),

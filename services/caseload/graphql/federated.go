@@ -32,7 +32,7 @@ func (s Subgraph) Federated() (graphql.Schema, error) {
 			if _, ok := s.reg.Get(locality.ID(id)); !ok {
 				return nil, nil
 			}
-			return s.app.Queries.LocalitySummary.Handle(ctx, id)
+			return summaryOf(s.app, id), nil
 		},
 	})
 	locFields := graphql.Fields{"id": &graphql.Field{Type: nnID, Resolve: func(p graphql.ResolveParams) (any, error) {

@@ -124,3 +124,69 @@ func TestReactions_run_as_the_system(t *testing.T) {
 		t.Fatalf("opened by %q", ep.History[0].Actor)
 	}
 }
+
+// Break-glass opens one patient's record in another locality (the
+// patient's episodes, their timeline, an episode by ID), never that
+// locality's lists, and no command.
+func TestAccess_break_glass_opens_a_patient_not_a_locality(t *testing.T) {
+	h := newHarness(t)
+	id := h.openEpisode("ref-glass", jean, "leek")
+	h.activate(id, "2026-04-01")
+	glass := tamNurse
+	glass.BreakGlassReason = "patient collapsed in Tamworth clinic"
+
+	if ep := h.ok(glass, episodeQuery, map[string]any{"id": id})["caseloadEpisode"]; ep == nil {
+		t.Fatal("break-glass does not open the episode by ID")
+	}
+	p := h.ok(glass, `query($n: String!) { patient(nhsNumber: $n) { caseloadEpisodes { id } timeline { at } } }`, map[string]any{"n": jean})
+	if len(path(p, "patient", "caseloadEpisodes").([]any)) != 1 || len(path(p, "patient", "timeline").([]any)) == 0 {
+		t.Fatalf("break-glass does not open the patient's caseload: %v", p)
+	}
+	h.fails(glass, "FORBIDDEN", `{ locality(id: "leek") { caseload { id } } }`, nil)
+	h.fails(glass, "FORBIDDEN", `{ keyworkerCaseload(localityId: "leek") { episodes } }`, nil)
+	h.fails(glass, "FORBIDDEN", `{ locality(id: "leek") { summary { caseloadSize } } }`, nil)
+	h.fails(glass, "FORBIDDEN", assignKeyworker, in("episodeId", id, "keyworkerId", "clin-tamworth-1", "keyworkerName", "Tom Dale"))
+	// A bed manager gains nothing by giving a reason.
+	beds := bedMgr
+	beds.BreakGlassReason = "please"
+	h.fails(beds, "FORBIDDEN", episodeQuery, map[string]any{"id": id})
+}
+
+// Locality.summary never refuses (a gateway may resolve the shared field
+// here for another service's counts); caseload's counts are the ICT's.
+func TestAccess_locality_summary_never_refuses_its_caseload_counts_do(t *testing.T) {
+	h := newHarness(t)
+	h.openEpisode("ref-summary", jean, "leek")
+	fed, err := h.svc.Subgraph.Federated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entities := func(v auth.Viewer, sel string) *graphql.Result {
+		return graphql.Do(graphql.Params{Schema: fed, Context: auth.WithViewer(context.Background(), v),
+			RequestString:  `query($r: [_Any!]!) { _entities(representations: $r) { ... on LocalitySummary { ` + sel + ` } } }`,
+			VariableValues: map[string]any{"r": []any{map[string]any{"__typename": "LocalitySummary", "localityId": "leek"}}}})
+	}
+	dispatcher := auth.Viewer{Subject: "fd-1", Role: auth.FallsDispatcher}
+	for _, v := range []auth.Viewer{leekNurse, tamNurse, bedMgr, dispatcher, admin} {
+		if d := h.ok(v, `{ locality(id: "leek") { summary { localityId } } }`, nil); path(d, "locality", "summary", "localityId") != "leek" {
+			t.Fatalf("%s: the container %v", v.Role, d)
+		}
+		if res := entities(v, "localityId"); len(res.Errors) > 0 {
+			t.Fatalf("%s: the LocalitySummary entity: %v", v.Role, res.Errors)
+		}
+	}
+	for _, v := range []auth.Viewer{leekNurse, admin} {
+		if d := h.ok(v, `{ locality(id: "leek") { summary { caseloadSize } } }`, nil); path(d, "locality", "summary", "caseloadSize") != float64(1) {
+			t.Fatalf("%s: %v", v.Role, d)
+		}
+		if res := entities(v, "caseloadSize"); len(res.Errors) > 0 {
+			t.Fatalf("%s: the entity's counts: %v", v.Role, res.Errors)
+		}
+	}
+	for _, v := range []auth.Viewer{tamNurse, bedMgr, dispatcher} {
+		h.fails(v, "FORBIDDEN", `{ locality(id: "leek") { summary { caseloadSize } } }`, nil)
+		if res := entities(v, "caseloadSize"); len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "FORBIDDEN" {
+			t.Fatalf("%s: the entity's counts: %v", v.Role, res.Errors)
+		}
+	}
+}

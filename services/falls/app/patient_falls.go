@@ -11,8 +11,9 @@ import (
 )
 
 // PatientFalls is a patient's incidents, the latest first, as far as the
-// viewer reaches: an incident is filed under the patient's locality at the
-// time, and a clinician sees only their localities'.
+// viewer may open them: an incident is filed under the patient's locality
+// at the time, and a clinician sees only their localities' (any, with
+// break-glass: this is one patient's record).
 func (q Queries) PatientFalls(ctx context.Context, nhsNumber string) ([]FallView, error) {
 	incs, err := q.c.patientIncidents(ctx, nhsNumber)
 	if err != nil {
@@ -78,6 +79,6 @@ func (c *core) patientIncidents(ctx context.Context, nhs string) ([]readmodel.In
 		return nil, err
 	}
 	return c.Board.Incidents(func(i *readmodel.Incident) bool {
-		return i.Patient.NHSNumber == n && v.Reaches(i.Locality)
+		return i.Patient.NHSNumber == n && v.Opens(i.Locality)
 	}), nil
 }

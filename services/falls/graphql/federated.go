@@ -36,7 +36,7 @@ func (s Subgraph) Federated() (graphql.Schema, error) {
 			if _, ok := s.localities.Get(locality.ID(id)); !ok {
 				return nil, nil
 			}
-			return q.LocalitySummary(ctx, id)
+			return summaryOf(q, id), nil
 		},
 	})
 	locFields := with(graphql.Fields{"id": &graphql.Field{Type: graphql.NewNonNull(graphql.ID)}}, s.LocalityFields)

@@ -1,8 +1,11 @@
 package graphql
 
 import (
+	"context"
+
 	"github.com/graphql-go/graphql"
 
+	"carecoord/pkg/gql"
 	"carecoord/services/falls/app"
 )
 
@@ -13,18 +16,20 @@ func localitySummaryType() *graphql.Object {
 }
 
 // localitySummaryConfig is LocalitySummary's definition, shared by the
-// standalone type and the federated entity.
+// standalone type and the federated entity. Its value is a gql.Deferred:
+// the counts are the falls response's (dispatchers, ICT clinicians of the
+// locality, and admin), checked when a count is asked for.
 func localitySummaryConfig() graphql.ObjectConfig {
 	return graphql.ObjectConfig{
 		Name:        "LocalitySummary",
 		Description: "A locality's figures.",
 		Fields: graphql.Fields{
-			"localityId":              field(nonNull(graphql.ID), func(s app.LocalitySummary) any { return s.LocalityID }),
-			"openFalls":               field(nonNull(graphql.Int), func(s app.LocalitySummary) any { return s.OpenFalls }),
-			"fallsOnFloorOverOneHour": field(nonNull(graphql.Int), func(s app.LocalitySummary) any { return s.OnFloorOverOneHour }),
-			"fallsAwaitingResponder":  field(nonNull(graphql.Int), func(s app.LocalitySummary) any { return s.AwaitingResponder }),
-			"fallsLast30Days":         field(nonNull(graphql.Int), func(s app.LocalitySummary) any { return s.Last30Days }),
-			"fallsLiftedWithinOneHourPercent": field(graphql.Float, func(s app.LocalitySummary) any {
+			"localityId":              gql.DeferredKey[app.LocalitySummary](nonNull(graphql.ID), ""),
+			"openFalls":               gql.DeferredField(nonNull(graphql.Int), "", func(s app.LocalitySummary) any { return s.OpenFalls }),
+			"fallsOnFloorOverOneHour": gql.DeferredField(nonNull(graphql.Int), "", func(s app.LocalitySummary) any { return s.OnFloorOverOneHour }),
+			"fallsAwaitingResponder":  gql.DeferredField(nonNull(graphql.Int), "", func(s app.LocalitySummary) any { return s.AwaitingResponder }),
+			"fallsLast30Days":         gql.DeferredField(nonNull(graphql.Int), "", func(s app.LocalitySummary) any { return s.Last30Days }),
+			"fallsLiftedWithinOneHourPercent": gql.DeferredField(graphql.Float, "", func(s app.LocalitySummary) any {
 				if s.LiftedWithinOneHourPercent == nil {
 					return nil
 				}
@@ -32,4 +37,13 @@ func localitySummaryConfig() graphql.ObjectConfig {
 			}),
 		},
 	}
+}
+
+// summaryOf is a locality's LocalitySummary value. Locality.summary never
+// refuses (a gateway may resolve it here for another service's counts):
+// the counts are loaded, with the viewer's checks, when a field asks.
+func summaryOf(q app.Queries, localityID string) *gql.Deferred[app.LocalitySummary] {
+	return gql.Defer(localityID, func(ctx context.Context) (app.LocalitySummary, error) {
+		return q.LocalitySummary(ctx, localityID)
+	})
 }

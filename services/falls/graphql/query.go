@@ -56,7 +56,7 @@ func (t *types) localityFields() graphql.Fields {
 				if err != nil {
 					return nil, err
 				}
-				return q.LocalitySummary(p.Context, id)
+				return summaryOf(q, id), nil
 			}),
 		},
 	}

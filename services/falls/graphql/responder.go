@@ -28,7 +28,7 @@ func (t *types) responderType() *graphql.Object {
 						if r.IncidentID == "" {
 							return nil, nil
 						}
-						v, err := t.app.Queries.FallIncident(p.Context, r.IncidentID)
+						v, err := t.app.Queries.CommittedIncident(p.Context, r.IncidentID)
 						if err != nil {
 							return nil, nil
 						}

@@ -10,8 +10,9 @@ import (
 )
 
 // patientReferrals are the referrals of a patient the viewer may see: those
-// of the viewer's localities. A patient who moved has referrals in two
-// localities; a clinician sees their own.
+// of the viewer's localities (any, with break-glass: this is one patient's
+// record). A patient who moved has referrals in two localities; a
+// clinician sees their own.
 func (d deps) patientReferrals(ctx context.Context, nhs string) ([]readmodel.Referral, auth.Viewer, error) {
 	v, err := viewer(ctx)
 	if err != nil {
@@ -24,7 +25,7 @@ func (d deps) patientReferrals(ctx context.Context, nhs string) ([]readmodel.Ref
 	all := d.rm.Patient(n.String())
 	out := all[:0]
 	for _, r := range all {
-		if v.Reaches(r.Locality) {
+		if v.Opens(r.Locality) {
 			out = append(out, r)
 		}
 	}
@@ -55,7 +56,7 @@ func (h PatientTimelineHandler) Handle(ctx context.Context, nhsNumber string) ([
 	if err != nil {
 		return nil, err
 	}
-	entries := h.d.rm.PatientTimeline(n.String(), func(r readmodel.Referral) bool { return v.Reaches(r.Locality) })
+	entries := h.d.rm.PatientTimeline(n.String(), func(r readmodel.Referral) bool { return v.Opens(r.Locality) })
 	if len(entries) > 0 {
 		audit.Touch(ctx, n.String())
 	}

@@ -75,10 +75,11 @@ func (h ReceiveReferralHandler) Handle(ctx context.Context, in ReceiveReferral, 
 	if err != nil {
 		return readmodel.Referral{}, err
 	}
-	// A repeat answers with the first referral, whatever this request's
-	// input said: show it only to someone who may see it.
+	// A repeat answers with the first referral (execute checked that it is
+	// the same one); whatever path led here, show it only to someone whose
+	// localities it is in.
 	if v, _ := auth.From(ctx); !v.Reaches(r.Locality) {
-		return readmodel.Referral{}, errs.Conflict("this commandId was already used: use a new one", "command-id-reused")
+		return readmodel.Referral{}, domain.CommandIDReused()
 	}
 	touch(ctx, r)
 	return r, nil
@@ -108,6 +109,14 @@ func (h ReceiveReferralHandler) execute(ctx context.Context, in ReceiveReferral,
 		func(r *domain.Referral, _ bool) ([]aggregate.Event, error) { return r.Receive(n) })
 	if err != nil {
 		return Written{}, 0, err
+	}
+	// A repeat skips Receive: it is the first referral's answer only if it
+	// is the same referral; a commandId used for another is a CONFLICT
+	// that shows nothing of it.
+	if res.Repeated {
+		if err := res.State.CheckRepeat(n); err != nil {
+			return Written{}, 0, err
+		}
 	}
 	return Written{ReferralID: id, Repeated: res.Repeated, Position: res.Position}, res.Version, nil
 }

@@ -21,6 +21,7 @@ type Referral struct {
 	status           Status // "" until received
 	locality         string
 	patient          PatientBlock
+	source           Source
 	reason           Reason
 	serviceRequested string
 	priority         Priority
@@ -56,6 +57,7 @@ func (r *Referral) Apply(e aggregate.Event) {
 		r.status = StatusReceived
 		r.locality = e.Locality
 		r.patient = e.Patient
+		r.source = e.Referrer.Source
 		r.reason = e.Reason
 		r.serviceRequested = e.ServiceRequested
 		r.priority = e.Priority
@@ -221,6 +223,41 @@ func (r *Referral) Receive(n NewReferral) ([]aggregate.Event, error) {
 		Notes:                 notes,
 		SourceReference:       n.SourceReference,
 	}}, nil
+}
+
+// CheckRepeat says whether n repeats the receipt that created r, as a
+// client repeating a command with the same commandId would send it: the
+// same patient (NHS number; name and date of birth when there is none),
+// locality and referral source. The referral's ID follows from the
+// commandId, so a commandId already used for another referral would
+// otherwise answer with that referral.
+func (r *Referral) CheckRepeat(n NewReferral) error {
+	if !r.Exists() || r.locality != n.Locality || r.source != n.Referrer.Source {
+		return CommandIDReused()
+	}
+	b := n.Patient.Block()
+	if r.patient.NHS() != b.NHS() {
+		return CommandIDReused()
+	}
+	if b.NHS() == "" {
+		same := func(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
+		dob := func(p *string) string {
+			if p == nil {
+				return ""
+			}
+			return *p
+		}
+		if !same(r.patient.FamilyName, b.FamilyName) || !same(r.patient.GivenName, b.GivenName) || dob(r.patient.DateOfBirth) != dob(b.DateOfBirth) {
+			return CommandIDReused()
+		}
+	}
+	return nil
+}
+
+// CommandIDReused is the CONFLICT that answers a commandId already used
+// for another referral. It names nothing of that referral.
+func CommandIDReused() error {
+	return errs.Conflict("this commandId was already used for another referral: use a new one", "command-id-reused")
 }
 
 // Step is who did a step and when (business time).

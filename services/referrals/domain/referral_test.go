@@ -368,3 +368,46 @@ func TestValidateSnomedID(t *testing.T) {
 		}
 	}
 }
+
+func TestReferral_CheckRepeat_accepts_the_same_receipt_and_refuses_another(t *testing.T) {
+	r := given(received(t))
+	same := newReferral()
+	same.Patient.FamilyName = " plant " // as retyped: the same patient
+	same.Notes = ptr("added on the retry")
+	if err := r.CheckRepeat(same); err != nil {
+		t.Fatalf("the same referral repeated: %v", err)
+	}
+	for name, change := range map[string]func(*domain.NewReferral){
+		"another patient":  func(n *domain.NewReferral) { n.Patient.NHSNumber = nhsnumber.MustParse("9876543210") },
+		"no NHS number":    func(n *domain.NewReferral) { n.Patient.NHSNumber = nhsnumber.Number{} },
+		"another locality": func(n *domain.NewReferral) { n.Locality = "tamworth" },
+		"another source":   func(n *domain.NewReferral) { n.Referrer.Source = domain.SourceNHS111 },
+	} {
+		n := newReferral()
+		change(&n)
+		err := r.CheckRepeat(n)
+		if e, ok := errs.As(err); !ok || e.Kind != errs.KindConflict || e.Slug != "command-id-reused" {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.Contains(err.Error(), "9434765919") || strings.Contains(err.Error(), "leek") {
+			t.Fatalf("%s: the conflict names the other referral: %v", name, err)
+		}
+	}
+	// A patient without an NHS number is told apart by name and birth date.
+	unknown := func(n *domain.NewReferral) {
+		n.Patient.NHSNumber, n.Patient.Verification = nhsnumber.Number{}, nhsnumber.NotKnown
+	}
+	r = given(received(t, unknown))
+	n := newReferral()
+	unknown(&n)
+	if err := r.CheckRepeat(n); err != nil {
+		t.Fatalf("the same unidentified patient: %v", err)
+	}
+	n.Patient.FamilyName = "Leigh"
+	if err := r.CheckRepeat(n); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("another unidentified patient: %v", err)
+	}
+	if err := domain.NewState("r2").CheckRepeat(newReferral()); !errs.Is(err, errs.KindConflict) {
+		t.Fatalf("a referral never received repeats nothing: %v", err)
+	}
+}

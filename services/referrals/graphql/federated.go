@@ -86,11 +86,7 @@ func (s Subgraph) Federated() (graphql.Schema, error) {
 			if _, ok := s.localities.Get(locality.ID(id)); !ok {
 				return nil, nil
 			}
-			perf, err := r.app.Queries.Performance.Handle(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			return summary(id, perf), nil
+			return r.summaryOf(id), nil
 		},
 	})
 	r.t.summary = summaryEntity.Object() // Locality.summary returns the entity

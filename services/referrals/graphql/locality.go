@@ -1,6 +1,8 @@
 package graphql
 
 import (
+	"context"
+
 	"github.com/graphql-go/graphql"
 
 	"carecoord/pkg/gql"
@@ -22,10 +24,13 @@ func (r *resolver) localityFields() graphql.Fields {
 		"summary": &graphql.Field{
 			Type:        graphql.NewNonNull(r.t.summary),
 			Description: "Referral counts, the UCR 2-hour measure and the waiting list.",
-			Resolve: gql.Resolver(func(p graphql.ResolveParams) (any, error) {
-				perf, err := r.app.Queries.Performance.Handle(p.Context, LocalityID(p.Source))
-				return summary(LocalityID(p.Source), perf), err
-			}),
+			// Never refused: the counts' fields check the viewer (see
+			// gql.Deferred), so that a gateway resolving the shared
+			// Locality.summary here still shows another service's counts
+			// to whoever may see them.
+			Resolve: func(p graphql.ResolveParams) (any, error) {
+				return r.summaryOf(LocalityID(p.Source)), nil
+			},
 		},
 		"ucrPerformance": &graphql.Field{
 			Type:        graphql.NewNonNull(r.t.performance),
@@ -49,34 +54,51 @@ func stringList(arg any) []string {
 	return out
 }
 
-// localitySummaryType is LocalitySummary with this service's counts. Its
-// values are maps keyed by field name, so that a gateway can merge the
-// four services' summaries into one.
+// localitySummaryType is LocalitySummary with this service's counts, under
+// names unique to referrals, so that a gateway can merge the four services'
+// summaries into one.
 func localitySummaryType(t *types) *graphql.Object {
 	return graphql.NewObject(localitySummaryConfig(t))
 }
 
 // localitySummaryConfig is LocalitySummary's definition, shared by the
-// standalone type and the federated entity.
+// standalone type and the federated entity. Its value is a gql.Deferred
+// whose part is summary's map: the counts are the ICT's (ICT clinicians of
+// the locality, and admin), checked when a count is asked for.
 func localitySummaryConfig(t *types) graphql.ObjectConfig {
 	nnInt := graphql.NewNonNull(graphql.Int)
+	count := func(typ graphql.Output, name, desc string) *graphql.Field {
+		return gql.DeferredField(typ, desc, func(s map[string]any) any { return s[name] })
+	}
 	return graphql.ObjectConfig{
 		Name:        "LocalitySummary",
 		Description: "What a locality looks like now.",
 		Fields: graphql.Fields{
-			"localityId":                       {Type: graphql.NewNonNull(graphql.ID)},
-			"referralsReceived":                {Type: nnInt, Description: "Referrals received this calendar month."},
-			"referralsReceivedLast30Days":      {Type: nnInt},
-			"referralsOpen":                    {Type: nnInt, Description: "Referrals not yet seen, closed or triaged away."},
-			"referralsAwaitingTriage":          {Type: nnInt},
-			"ucrReferralsReceived":             {Type: nnInt, Description: "UCR 2-hour referrals received this calendar month."},
-			"ucrSeenWithin2hPercent":           {Type: graphql.Float, Description: "UCR referrals first seen this calendar month within 2 hours, %; null when none were seen."},
-			"ucrSeenWithin2hPercentLast30Days": {Type: graphql.Float},
-			"ucrAtRisk":                        {Type: nnInt, Description: "Open UCR referrals whose 2-hour clock has run more than 90 minutes."},
-			"ucrBreached":                      {Type: nnInt, Description: "Open UCR referrals past 2 hours."},
-			"referralWaitingList":              {Type: nonNullList(t.band), Description: "Open referrals by weeks since receipt, in the national bands."},
+			"localityId":                       gql.DeferredKey[map[string]any](graphql.NewNonNull(graphql.ID), ""),
+			"referralsReceived":                count(nnInt, "referralsReceived", "Referrals received this calendar month."),
+			"referralsReceivedLast30Days":      count(nnInt, "referralsReceivedLast30Days", ""),
+			"referralsOpen":                    count(nnInt, "referralsOpen", "Referrals not yet seen, closed or triaged away."),
+			"referralsAwaitingTriage":          count(nnInt, "referralsAwaitingTriage", ""),
+			"ucrReferralsReceived":             count(nnInt, "ucrReferralsReceived", "UCR 2-hour referrals received this calendar month."),
+			"ucrSeenWithin2hPercent":           count(graphql.Float, "ucrSeenWithin2hPercent", "UCR referrals first seen this calendar month within 2 hours, %; null when none were seen."),
+			"ucrSeenWithin2hPercentLast30Days": count(graphql.Float, "ucrSeenWithin2hPercentLast30Days", ""),
+			"ucrAtRisk":                        count(nnInt, "ucrAtRisk", "Open UCR referrals whose 2-hour clock has run more than 90 minutes."),
+			"ucrBreached":                      count(nnInt, "ucrBreached", "Open UCR referrals past 2 hours."),
+			"referralWaitingList":              count(nonNullList(t.band), "referralWaitingList", "Open referrals by weeks since receipt, in the national bands."),
 		},
 	}
+}
+
+// summaryOf is a locality's LocalitySummary value: its counts are loaded,
+// with the viewer's checks, when a field asks for them.
+func (r *resolver) summaryOf(localityID string) *gql.Deferred[map[string]any] {
+	return gql.Defer(localityID, func(ctx context.Context) (map[string]any, error) {
+		perf, err := r.app.Queries.Performance.Handle(ctx, localityID)
+		if err != nil {
+			return nil, err
+		}
+		return summary(localityID, perf), nil
+	})
 }
 
 // summary is a LocalitySummary value.

@@ -11,8 +11,10 @@
 // PatientFields receives map[string]any{"nhsNumber": "<NHS number>"} in the
 // same way. Fields this subgraph returns of type Locality or Patient resolve to
 // such maps, so a composing gateway can resolve the other services' fields
-// from them. TimelineEntry and LocalitySummary values are plain maps keyed by
-// field name, so a gateway can merge them with the other services'.
+// from them. TimelineEntry values are plain maps keyed by field name, so a
+// gateway can merge them with the other services'; a LocalitySummary is a
+// gql.Deferred keyed by locality, whose counts (a map keyed by field name)
+// are loaded, with the viewer's checks, by the fields that ask for them.
 //
 // Type names other than the shared ones (Locality, Patient, TimelineEntry,
 // LocalitySummary) begin with Referral or Ucr, so they cannot clash with the

@@ -1,8 +1,11 @@
 package service_test
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/graphql-go/graphql"
 
 	"carecoord/pkg/auth"
 	"carecoord/services/referrals/service"
@@ -49,10 +52,26 @@ func TestAuth_a_clinician_of_another_locality_neither_sees_nor_changes_a_referra
 		t.Fatalf("data returned: %v", res.Data)
 	}
 
-	// Break glass reaches it (the gateway audits the reason).
+	// Break glass opens this patient's record (the gateway audits the
+	// reason): the referral by ID, and the patient's referrals and
+	// timeline...
 	glass := tamworthClinician
 	glass.BreakGlassReason = "patient presented in Tamworth"
 	h.must(glass, referralQuery, map[string]any{"id": id})
+	data = h.must(glass, `{ patient(nhsNumber: "9434765919") { name referrals { id } timeline { type } } }`, nil)
+	if len(list(data, "patient", "referrals")) == 0 || len(list(data, "patient", "timeline")) == 0 || get(data, "patient", "name") == nil {
+		t.Fatalf("break-glass does not open the patient's referrals: %v", data)
+	}
+	// ...never Leek's lists, nor a command on the referral.
+	wantError(t, h.do(glass, `{ locality(id: "leek") { referrals { id } } }`, nil), "FORBIDDEN")
+	wantError(t, h.do(glass, `{ locality(id: "leek") { summary { referralsOpen } } }`, nil), "FORBIDDEN")
+	wantError(t, h.do(glass, `{ ucrPerformance(localityId: "leek") { atRisk } }`, nil), "FORBIDDEN")
+	wantError(t, h.do(glass, triageMutation, vars(map[string]any{"referralId": id, "outcome": "ACCEPT"}, "")), "FORBIDDEN")
+	wantError(t, h.do(glass, receiveMutation, vars(referralInput("9434765919", time.Now().Add(-time.Hour)), "")), "FORBIDDEN")
+	// Break-glass is the clinicians': a bed manager gets nothing by it.
+	beds := bedManager
+	beds.BreakGlassReason = "please"
+	wantError(t, h.do(beds, referralQuery, map[string]any{"id": id}), "FORBIDDEN")
 	// An admin sees everything.
 	if str(h.must(admin, referralQuery, map[string]any{"id": id}), "referral", "id") != id {
 		t.Fatal("admin")
@@ -71,4 +90,45 @@ func TestAuth_bed_managers_and_dispatchers_cannot_read_referrals(t *testing.T) {
 	wantError(t, h.do(auth.Viewer{}, referralQuery, map[string]any{"id": id}), "UNAUTHENTICATED")
 	// carecoord's own system identity may (reactions, seed).
 	h.must(auth.SystemViewer("test"), referralQuery, map[string]any{"id": id})
+}
+
+// Locality.summary is shared by the four services and a gateway resolves
+// it through one of them (this one, first): it never refuses, so that a
+// bed manager still gets the beds counts through it. The referral counts
+// are the ICT's: their fields refuse everyone else, on the subgraph and
+// through _entities alike.
+func TestAuth_locality_summary_never_refuses_its_referral_counts_do(t *testing.T) {
+	h := newHarness(t, service.TestOptions{})
+	h.receive(leekClinician, referralInput("9434765919", time.Now().Add(-time.Hour)), "")
+	schema, err := h.svc.Subgraph.Federated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entities := func(v auth.Viewer, sel string) *graphql.Result {
+		return graphql.Do(graphql.Params{Schema: schema, Context: auth.WithViewer(context.Background(), v),
+			RequestString:  `query($r: [_Any!]!) { _entities(representations: $r) { ... on LocalitySummary { ` + sel + ` } } }`,
+			VariableValues: map[string]any{"r": []any{map[string]any{"__typename": "LocalitySummary", "localityId": "leek"}}}})
+	}
+	for _, v := range []auth.Viewer{leekClinician, tamworthClinician, bedManager, dispatcher, admin} {
+		data := h.must(v, `{ locality(id: "leek") { id summary { localityId } } }`, nil)
+		if str(data, "locality", "id") != "leek" || get(data, "locality", "summary", "localityId") != "leek" {
+			t.Fatalf("%s: the container %v", v.Role, data)
+		}
+		if res := entities(v, "localityId"); len(res.Errors) > 0 {
+			t.Fatalf("%s: the LocalitySummary entity: %v", v.Role, res.Errors)
+		}
+	}
+	for _, v := range []auth.Viewer{leekClinician, admin} {
+		data := h.must(v, `{ locality(id: "leek") { summary { referralsOpen } } }`, nil)
+		if get(data, "locality", "summary", "referralsOpen") != 1 {
+			t.Fatalf("%s: %v", v.Role, data)
+		}
+		if res := entities(v, "referralsOpen"); len(res.Errors) > 0 {
+			t.Fatalf("%s: the LocalitySummary entity's counts: %v", v.Role, res.Errors)
+		}
+	}
+	for _, v := range []auth.Viewer{tamworthClinician, bedManager, dispatcher} {
+		wantError(t, h.do(v, `{ locality(id: "leek") { summary { referralsOpen } } }`, nil), "FORBIDDEN")
+		wantError(t, entities(v, "referralsOpen"), "FORBIDDEN")
+	}
 }

@@ -184,6 +184,38 @@ func TestCommands_repeated_commandId_returns_the_first_result_and_writes_nothing
 	}
 }
 
+// A commandId used for one referral, sent again with another patient, is a
+// CONFLICT, even to a clinician who may see the first referral: the
+// answer is never another referral than the one the input describes.
+func TestReceiveReferral_commandId_used_for_another_referral_is_a_conflict(t *testing.T) {
+	h := newHarness(t, service.TestOptions{})
+	first := h.receive(leekClinician, referralInput("9434765919", time.Now().Add(-time.Hour)), "client-1")
+	colleague := leekClinician
+	colleague.Subject = "u-leek-2"
+	for name, in := range map[string]map[string]any{
+		"another patient": referralInput("9876543210", time.Now().Add(-time.Hour)),
+		"another source": referralInput("9434765919", time.Now().Add(-time.Hour), func(in map[string]any) {
+			in["referrer"] = map[string]any{"name": "Jean Plant", "source": "SELF_OR_CARER"}
+		}),
+	} {
+		res := h.do(colleague, receiveMutation, vars(in, "client-1"))
+		if msg, _ := wantError(t, res, "CONFLICT"); !strings.Contains(msg, "already used for another referral") || strings.Contains(msg, first) {
+			t.Fatalf("%s: %q", name, msg)
+		}
+		if d, _ := res.Data.(map[string]any); d != nil && d["receiveReferral"] != nil {
+			t.Fatalf("%s: data returned: %v", name, res.Data)
+		}
+	}
+	if n := countType(h.allEvents(), "referrals.ReferralReceived.v1"); n != 1 {
+		t.Fatalf("%d referrals, want the first only", n)
+	}
+	// The same referral, sent again by whoever holds the commandId, is
+	// the first one.
+	if again := h.receive(colleague, referralInput("9434765919", time.Now().Add(-time.Hour)), "client-1"); again != first {
+		t.Fatalf("repeat answered %s, want %s", again, first)
+	}
+}
+
 func TestTriage_concurrent_triage_of_one_referral_one_wins(t *testing.T) {
 	h := newHarness(t, service.TestOptions{})
 	for round := 0; round < 5; round++ {

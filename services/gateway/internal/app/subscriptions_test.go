@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -402,5 +403,62 @@ func TestWebSocket_queries_run_as_over_HTTP_audited_and_limited(t *testing.T) {
 			t.Fatalf("audit trail %+v has no entry for the WebSocket query", trail.AuditTrail)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The admin's view of the store: its last position and a digest of the
+// log, equal on replicas holding the same log; other roles are refused.
+func TestServerInfo_log_position_and_store_digest(t *testing.T) {
+	cfg := testConfig(t)
+	r := startRun(t, cfg)
+	tok := newTokens(t, cfg.DataDir)
+	admin := tok.issue(auth.Admin)
+	dispatcher := tok.issue(auth.FallsDispatcher)
+	reportFall(t, r.url, dispatcher, "leek", "")
+	var info struct {
+		ServerInfo struct {
+			LogPosition string
+			Node        *struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal(gqlPost(t, r.url, admin, `{ serverInfo { logPosition node { id } } }`, nil), &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.ServerInfo.LogPosition == "" || info.ServerInfo.LogPosition == "0" || info.ServerInfo.Node != nil {
+		t.Fatalf("serverInfo = %+v, want a position and no raft node", info.ServerInfo)
+	}
+	digest := func(upTo string) (int, string) {
+		var d struct {
+			StoreDigest struct {
+				Events int
+				SHA256 string `json:"sha256"`
+			}
+		}
+		if err := json.Unmarshal(gqlPost(t, r.url, admin, `query($p: String!) { storeDigest(upTo: $p) { events sha256 } }`, map[string]any{"p": upTo}), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.StoreDigest.Events, d.StoreDigest.SHA256
+	}
+	n1, d1 := digest(info.ServerInfo.LogPosition)
+	reportFall(t, r.url, dispatcher, "leek", "")
+	n2, d2 := digest(info.ServerInfo.LogPosition)
+	if n1 == 0 || len(d1) != 64 || n2 != n1 || d2 != d1 {
+		t.Fatalf("digests up to %s: %d %s then %d %s, want the same non-empty digest however the log grows after", info.ServerInfo.LogPosition, n1, d1, n2, d2)
+	}
+	if _, d3 := digest("999999"); d3 == d1 {
+		t.Fatal("the digest of the whole, longer log equals the shorter one's")
+	}
+	body, _ := json.Marshal(map[string]any{"query": `{ storeDigest(upTo: "1") { sha256 } }`})
+	req, _ := http.NewRequest(http.MethodPost, r.url+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+dispatcher)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(b), `"FORBIDDEN"`) {
+		t.Fatalf("a dispatcher's storeDigest: %s, want FORBIDDEN", b)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,30 @@ type ServerInfo {
   version: String!
   """The event store implementation: embedded, raft or kurrentdb."""
   storeBackend: String!
+  """The global position of the last event this process's store holds (a replica's own view; admin only)."""
+  logPosition: String
+  """This process as a node of a raft cluster; null when it is not one (admin only)."""
+  node: ClusterNode
+}
+
+"""A node of a raft cluster, as it sees itself."""
+type ClusterNode {
+  id: ID!
+  """Leader, Follower, Candidate or Shutdown."""
+  state: String!
+  """The leader this node knows, if any."""
+  leaderId: ID
+  """The last raft index applied to this node's store."""
+  appliedIndex: String!
+}
+
+"""A digest of the event log up to a position: equal on every replica that holds the same log."""
+type StoreDigest {
+  upTo: String!
+  """How many events up to and including upTo."""
+  events: Int!
+  """SHA-256 over every event's id, stream, revision, position, type, data, metadata and recorded time, in log order."""
+  sha256: String!
 }
 
 """The signed-in user, as their token describes them."""
@@ -97,6 +122,8 @@ extend type Patient {
 type Query {
   """The process answering this request."""
   serverInfo: ServerInfo!
+  """A digest of this process's event log up to a position, to check that replicas hold the same log (admin only)."""
+  storeDigest(upTo: String!): StoreDigest!
   """Who the token says you are: your role and localities."""
   me: Viewer!
   """Who has read or changed a patient's record, newest first (admin only)."""
@@ -181,6 +208,28 @@ func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*sup
 		"Query.serverInfo": func(graphql.ResolveParams) (any, error) {
 			return map[string]any{"version": d.ServerInfo.Version, "storeBackend": d.ServerInfo.StoreBackend}, nil
 		},
+		"ServerInfo.logPosition": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			if _, err := auth.RequireRole(p.Context, auth.Admin); err != nil {
+				return nil, err
+			}
+			return logPosition(p.Context, d.Events)
+		}),
+		"ServerInfo.node": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			if _, err := auth.RequireRole(p.Context, auth.Admin); err != nil {
+				return nil, err
+			}
+			if d.Node == nil {
+				return nil, nil
+			}
+			n := d.Node()
+			return map[string]any{"id": n.ID, "state": n.State, "leaderId": optional(n.LeaderID), "appliedIndex": strconv.FormatUint(n.AppliedIndex, 10)}, nil
+		}),
+		"Query.storeDigest": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
+			if _, err := auth.RequireRole(p.Context, auth.Admin); err != nil {
+				return nil, err
+			}
+			return storeDigest(p.Context, d.Events, p.Args["upTo"].(string))
+		}),
 		"Query.me": gql.Resolver(func(p graphql.ResolveParams) (any, error) {
 			v, err := auth.Require(p.Context)
 			if err != nil {
@@ -259,10 +308,12 @@ func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*sup
 	}
 	// The gateway's own objects are maps keyed by field name.
 	for typ, fields := range map[string][]string{
-		"ServerInfo": {"version", "storeBackend"},
-		"Viewer":     {"id", "name", "role", "organisation", "localities"},
-		"AuditEntry": {"requestId", "correlationId", "userId", "userName", "role", "organisation", "operation", "endpoint", "kind", "at", "breakGlass", "breakGlassReason"},
-		"GpPractice": {"code", "name", "postcodeArea"},
+		"ServerInfo":  {"version", "storeBackend"},
+		"ClusterNode": {"id", "state", "leaderId", "appliedIndex"},
+		"StoreDigest": {"upTo", "events", "sha256"},
+		"Viewer":      {"id", "name", "role", "organisation", "localities"},
+		"AuditEntry":  {"requestId", "correlationId", "userId", "userName", "role", "organisation", "operation", "endpoint", "kind", "at", "breakGlass", "breakGlassReason"},
+		"GpPractice":  {"code", "name", "postcodeArea"},
 	} {
 		for _, f := range fields {
 			resolvers[typ+"."+f] = mapField
@@ -316,12 +367,22 @@ func (e subgraphError) Extensions() map[string]any { return e.GraphQLError.Exten
 // directly, with the request's context: one _entities request per subgraph
 // per patient, which is fine for patient(nhsNumber); a list of patients
 // with their timelines would want the supergraph's batching loader instead.
+//
+// Each role sees the entries of the services it may see (a bed manager the
+// beds', a dispatcher the falls'), so a service that refuses the viewer
+// (FORBIDDEN) contributes nothing, as one that hides what the viewer may
+// not see does; only when every service refused is the timeline FORBIDDEN.
+// Any other error (UNAUTHENTICATED, INTERNAL, a transport failure) fails
+// it: a timeline missing a service's entries for another reason would
+// mislead.
 func timeline(ctx context.Context, subgraphs map[string]supergraph.Subgraph, nhsNumber string) ([]any, error) {
 	type entry struct {
 		at   time.Time
 		data map[string]any
 	}
 	var entries []entry
+	var refusal error
+	answered := 0
 	reps := map[string]any{"r": []any{map[string]any{"__typename": "Patient", "nhsNumber": nhsNumber}}}
 	for _, name := range timelineOrder {
 		sub := subgraphs[name]
@@ -335,8 +396,15 @@ func timeline(ctx context.Context, subgraphs map[string]supergraph.Subgraph, nhs
 			return nil, err
 		}
 		if len(errs) > 0 {
-			return nil, subgraphError{errs[0]}
+			if !onlyForbidden(errs) {
+				return nil, subgraphError{firstNotForbidden(errs)}
+			}
+			if refusal == nil {
+				refusal = subgraphError{errs[0]}
+			}
+			continue
 		}
+		answered++
 		list, _ := data["_entities"].([]any)
 		if len(list) == 0 {
 			continue
@@ -353,10 +421,35 @@ func timeline(ctx context.Context, subgraphs map[string]supergraph.Subgraph, nhs
 			entries = append(entries, entry{at: at, data: m})
 		}
 	}
+	if answered == 0 && refusal != nil {
+		return nil, refusal
+	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].at.Before(entries[j].at) })
 	out := make([]any, len(entries))
 	for i, e := range entries {
 		out[i] = e.data
 	}
 	return out, nil
+}
+
+// onlyForbidden reports whether a subgraph's errors all say FORBIDDEN: it
+// refused the viewer, and failed for no other reason.
+func onlyForbidden(errs []supergraph.GraphQLError) bool {
+	for _, e := range errs {
+		if e.Extensions["code"] != "FORBIDDEN" {
+			return false
+		}
+	}
+	return true
+}
+
+// firstNotForbidden is the first of a subgraph's errors that is not a
+// refusal.
+func firstNotForbidden(errs []supergraph.GraphQLError) supergraph.GraphQLError {
+	for _, e := range errs {
+		if e.Extensions["code"] != "FORBIDDEN" {
+			return e
+		}
+	}
+	return errs[0]
 }

@@ -36,6 +36,8 @@ type Deps struct {
 	// log up to a position, so that a subscription's payload shows the
 	// change that caused it (nil: payloads are fetched at once).
 	Handled func(eventstore.Position) bool
+	// Node describes this process as a raft node (nil: not one).
+	Node func() NodeInfo
 	// Audit receives the audit entry of each subscription payload that
 	// showed patient data (nil: not audited).
 	Audit func(audit.Entry)
