@@ -441,25 +441,15 @@ func (s *Supergraph) directResolverFor(typeName, fieldName string) graphql.Field
 	if s.resolvers[typeName+"."+fieldName] != nil || typeName == "Subscription" {
 		return s.resolverFor(typeName, fieldName)
 	}
-	ti := s.types[typeName]
-	if ti == nil {
-		return nil
-	}
-	fi := ti.fields[fieldName]
+	ti, fi := s.field(typeName, fieldName)
 	if fi == nil {
 		return nil
 	}
 	if typeName == "Query" || typeName == "Mutation" {
-		for _, o := range fi.owners {
-			if o == gateway {
-				continue
+		if ds := s.direct[fi.subgraphOwner()]; ds != nil {
+			if df := ds.fields[typeName+"."+fieldName]; df != nil {
+				return directRoot(df)
 			}
-			if ds := s.direct[o]; ds != nil {
-				if df := ds.fields[typeName+"."+fieldName]; df != nil {
-					return directRoot(df)
-				}
-			}
-			break
 		}
 		return s.resolverFor(typeName, fieldName)
 	}

@@ -193,22 +193,12 @@ func (s *Supergraph) resolverFor(typeName, fieldName string) graphql.FieldResolv
 		// The event is the field's value (see Options.Subscribers).
 		return func(p graphql.ResolveParams) (any, error) { return p.Source, nil }
 	}
-	ti := s.types[typeName]
-	if ti == nil {
-		return nil
-	}
-	fi := ti.fields[fieldName]
+	ti, fi := s.field(typeName, fieldName)
 	if fi == nil {
 		return nil
 	}
 	if typeName == "Query" || typeName == "Mutation" {
-		var owner string
-		for _, o := range fi.owners {
-			if o != gateway {
-				owner = o
-				break
-			}
-		}
+		owner := fi.subgraphOwner()
 		if owner == "" {
 			return nil
 		}
@@ -216,6 +206,26 @@ func (s *Supergraph) resolverFor(typeName, fieldName string) graphql.FieldResolv
 		return func(p graphql.ResolveParams) (any, error) { return s.resolveRoot(p, owner, op) }
 	}
 	return func(p graphql.ResolveParams) (any, error) { return s.resolveField(p, ti, fi) }
+}
+
+// field is a field of the merged schema, nil when there is none.
+func (s *Supergraph) field(typeName, fieldName string) (*typeInfo, *fieldInfo) {
+	ti := s.types[typeName]
+	if ti == nil {
+		return nil, nil
+	}
+	return ti, ti.fields[fieldName]
+}
+
+// subgraphOwner is the first subgraph that owns the field ("" when only
+// the gateway does).
+func (fi *fieldInfo) subgraphOwner() string {
+	for _, o := range fi.owners {
+		if o != gateway {
+			return o
+		}
+	}
+	return ""
 }
 
 func responseKey(f *ast.Field) string {
