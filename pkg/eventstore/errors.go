@@ -22,6 +22,10 @@ var (
 	// event IDs were already written at that place in the stream, or an ID was
 	// already used for a different event: a client bug, never retried.
 	ErrIdempotencyMismatch = errors.New("eventstore: event IDs already used differently")
+	// ErrUnavailable is returned by a replicated store that could not reach a
+	// leader (no quorum) within its bounded wait. The write may or may not
+	// have happened: retrying with the same event IDs is safe.
+	ErrUnavailable = errors.New("eventstore: unavailable, no leader")
 )
 
 // WrongExpectedVersionError is the optimistic-concurrency conflict.

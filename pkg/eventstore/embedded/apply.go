@@ -16,6 +16,10 @@ type Command struct {
 	Expected eventstore.ExpectedRevision
 	Events   []eventstore.EventData
 	Delete   bool
+	// RecordedAt, when set, stamps this command's events instead of the
+	// batch's time: the raft backend applies several log entries, each
+	// stamped by its leader, in one commit.
+	RecordedAt time.Time
 }
 
 // Outcome is what a Command came to. Err is a typed eventstore error for a
@@ -110,6 +114,9 @@ func (bb *batchBuilder) add(cmd *Command, recordedAt time.Time) Outcome {
 	rev := h.rev + 1
 	if !h.exists {
 		rev = 0
+	}
+	if !cmd.RecordedAt.IsZero() {
+		recordedAt = cmd.RecordedAt
 	}
 	var pos eventstore.Position
 	for i := range cmd.Events {

@@ -9,6 +9,8 @@ import (
 	"io"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"carecoord/pkg/eventstore"
 )
 
 // The snapshot format is a stream of key/value frames over a consistent view
@@ -29,14 +31,54 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Snapshot writes a consistent copy of the whole store to w. Appends may go on
 // while it runs; they are not in the copy.
 func (s *Store) Snapshot(w io.Writer) error {
-	release, err := s.readGuard()
+	snap, err := s.OpenSnapshot()
 	if err != nil {
 		return err
 	}
-	defer release()
-	snap := s.db.NewSnapshot()
 	defer snap.Close()
-	it, err := snap.NewIter(nil)
+	_, err = snap.WriteTo(w)
+	return err
+}
+
+// A PointInTime is a consistent view of the whole store, fixed when it was
+// opened and written out later. The raft backend opens one in its state
+// machine's Snapshot, where no batch is being applied, so that the view is
+// exactly the state at a raft index, and writes it out in Persist while
+// later batches are applied.
+type PointInTime struct {
+	s    *Store
+	snap *pebble.Snapshot
+}
+
+// OpenSnapshot fixes a consistent view of the store. It is cheap (no I/O);
+// Close it before closing the store.
+func (s *Store) OpenSnapshot() (*PointInTime, error) {
+	release, err := s.readGuard()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return &PointInTime{s: s, snap: s.db.NewSnapshot()}, nil
+}
+
+// Close releases the view.
+func (p *PointInTime) Close() error { return p.snap.Close() }
+
+// WriteTo writes the view in the snapshot format (which Restore reads) and
+// returns the number of bytes written.
+func (p *PointInTime) WriteTo(w io.Writer) (int64, error) {
+	release, err := p.s.readGuard()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	cw := &countingWriter{w: w}
+	err = p.write(cw)
+	return cw.n, err
+}
+
+func (p *PointInTime) write(w io.Writer) error {
+	it, err := p.snap.NewIter(nil)
 	if err != nil {
 		return err
 	}
@@ -80,15 +122,42 @@ func (s *Store) Snapshot(w io.Writer) error {
 	return bw.Flush()
 }
 
-// Restore replaces the whole store with a snapshot. It must not run
-// concurrently with writes (the raft library guarantees this for its FSM).
-// A marker key makes an interrupted restore visible at the next Open.
-func (s *Store) Restore(r io.Reader) error {
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Sync makes every batch applied so far durable. With NoSync the raft
+// backend calls it before a raft snapshot lets the raft log be compacted:
+// from then on the store, not the log, is the only copy of those batches.
+func (s *Store) Sync() error {
 	release, err := s.readGuard()
 	if err != nil {
 		return err
 	}
 	defer release()
+	// An empty record written with Sync syncs the write-ahead log up to and
+	// including it; the log is sequential, so every earlier batch is durable.
+	return s.db.LogData(nil, pebble.Sync)
+}
+
+// Restore replaces the whole store with a snapshot. It must not run
+// concurrently with writes (the raft library guarantees this for its FSM).
+// Reads and subscriptions wait until it has finished, so that none sees a
+// half-loaded store. A marker key makes an interrupted restore visible at the
+// next Open.
+func (s *Store) Restore(r io.Reader) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return eventstore.ErrClosed
+	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic := make([]byte, len(snapshotMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -144,5 +145,53 @@ func TestStore_ApplyBatch_is_deterministic(t *testing.T) {
 	}
 	if idx, err := a.AppliedIndex(); err != nil || idx != 7 {
 		t.Fatalf("applied index %d, %v", idx, err)
+	}
+}
+
+func TestStore_OpenSnapshot_is_the_state_when_it_was_opened(t *testing.T) {
+	// The raft backend fixes the view in its state machine's Snapshot and
+	// writes it out later, while later batches are applied.
+	src := mustOpen(t, t.TempDir())
+	defer src.Close()
+	appendN(t, src, "before", 5)
+	want := snapshotBytes(t, src)
+	pit, err := src.OpenSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, src, "after", 3)
+	var buf bytes.Buffer
+	n, err := pit.WriteTo(&buf)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("write: %d bytes reported, %d written, %v", n, buf.Len(), err)
+	}
+	if err := pit.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatal("the view holds appends made after it was opened")
+	}
+	if err := src.Sync(); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+}
+
+func TestStore_ApplyBatch_stamps_a_command_with_its_own_recorded_at(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	defer s.Close()
+	own := fixedTime().Add(time.Hour)
+	cmds := []*embedded.Command{
+		{Stream: "a", Expected: eventstore.NoStream, Events: []eventstore.EventData{{ID: uuid.New(), Type: "t.v1"}}},
+		{Stream: "b", Expected: eventstore.NoStream, Events: []eventstore.EventData{{ID: uuid.New(), Type: "t.v1"}}, RecordedAt: own},
+	}
+	if _, err := s.ApplyBatch(cmds, fixedTime(), 3); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.ReadAll(context.Background(), eventstore.Start, eventstore.Forwards, 0)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("read: %d events, %v", len(all), err)
+	}
+	if !all[0].RecordedAt.Equal(fixedTime()) || !all[1].RecordedAt.Equal(own) {
+		t.Fatalf("recorded at %v and %v", all[0].RecordedAt, all[1].RecordedAt)
 	}
 }
