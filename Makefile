@@ -10,7 +10,7 @@ LISTEN    ?= 127.0.0.1:8080
 TOOLS     := $(CURDIR)/.tools
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build graphiql run test lint fmt vet staticcheck bench bench-store bench-ict bench-beds bench-gateway crash-test e2e e2e-browser clean
+.PHONY: all build graphiql run test lint fmt vet staticcheck bench bench-store bench-raft bench-ict bench-beds bench-gateway crash-test e2e e2e-browser clean
 
 all: build
 
@@ -54,6 +54,12 @@ $(TOOLS)/staticcheck:
 bench-store:
 	bash scripts/bench-store.sh
 
+## bench-raft: the bench-store workload through a 3-node raft cluster on
+## loopback against the embedded store in the same run, and the time from
+## the leader's crash to the next acknowledged append
+bench-raft:
+	$(GO) run ./pkg/eventstore/benchstore -raft
+
 ## bench-ict: the whole referral-to-caseload lifecycle through the app layer
 bench-ict:
 	$(GO) run ./services/gateway/cmd/benchict
@@ -67,7 +73,7 @@ bench-beds:
 bench-gateway:
 	$(GO) run ./services/gateway/cmd/benchgateway
 
-bench: bench-store bench-ict bench-beds bench-gateway
+bench: bench-store bench-raft bench-ict bench-beds bench-gateway
 
 ## crash-test: the kill -9 test with many more cycles than `make test` runs
 CRASH_CYCLES ?= 200
@@ -75,8 +81,16 @@ crash-test:
 	CARECOORD_CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -run 'survives_kill_9' -v ./pkg/eventstore/embedded/
 
 ## e2e: the end-to-end tests alone (real processes, real HTTP)
+## (the raft cluster test kills its leader RAFT_CYCLES_E2E times; once in make test)
+RAFT_CYCLES_E2E ?= 5
 e2e: graphiql
-	$(GO) test -count=1 -v ./e2e/...
+	CARECOORD_RAFT_CYCLES=$(RAFT_CYCLES_E2E) $(GO) test -count=1 -v ./e2e/...
+
+## e2e-raft: only the raft cluster test, with many more leader kills
+RAFT_CYCLES ?= 20
+.PHONY: e2e-raft
+e2e-raft:
+	CARECOORD_RAFT_CYCLES=$(RAFT_CYCLES) $(GO) test -count=1 -timeout 60m -run Raft -v ./e2e/
 
 ## e2e-browser: the GraphiQL page in headless Chromium (installed from
 ## Debian's packages if missing): it renders, runs a query with a token

@@ -51,6 +51,9 @@ type config struct {
 	streamsPerWriter int
 	cpuProfile       string
 	fsyncProbe       time.Duration
+	// raft is -raft: the bench-raft comparison (raftmode.go) instead of a
+	// line per backend.
+	raft bool
 }
 
 func main() {
@@ -100,6 +103,9 @@ func run(args []string, stdout, stderr io.Writer) (err error) {
 		}()
 	}
 
+	if cfg.raft {
+		return runRaftBench(ctx, cfg, stdout, stderr)
+	}
 	for _, name := range cfg.backends {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -142,10 +148,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.short, "short", false, "smoke run: 2s per backend (unless -duration is given) and a shorter fsync probe; numbers are not comparable")
 	fs.StringVar(&cfg.baseDir, "dir", "", "directory on the disk under test; the run makes a fresh subdirectory in it and removes it at exit (default <repo>/.bench)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the run's data directory")
-	fs.StringVar(&backends, "backends", "embedded,postgres", "comma-separated backends to run: embedded, postgres")
+	fs.StringVar(&backends, "backends", "embedded,postgres", "comma-separated backends to run: embedded, postgres, raft")
 	fs.StringVar(&cfg.pgDSN, "pg-dsn", "", "PostgreSQL connection string for the postgres backend (scripts/bench-store.sh starts a server and sets it)")
 	fs.IntVar(&cfg.writers, "writers", 64, "concurrent writers")
 	fs.IntVar(&cfg.streamsPerWriter, "streams-per-writer", 16, "streams each writer owns and appends to round-robin")
+	fs.BoolVar(&cfg.raft, "raft", false, "make bench-raft: the embedded store, then a 3-node raft cluster and its failover, as one bench-raft line")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of each backend's timed run to this file (with several backends, <file>.<backend>)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -190,6 +197,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if len(cfg.backends) == 0 {
 		return cfg, fmt.Errorf("-backends is empty")
+	}
+	if cfg.raft {
+		cfg.backends = []string{"embedded", "raft"}
 	}
 	if slices.Contains(cfg.backends, "postgres") && cfg.pgDSN == "" {
 		return cfg, fmt.Errorf("the postgres backend needs -pg-dsn: run scripts/bench-store.sh, which starts a server, or pass -backends embedded")

@@ -39,6 +39,7 @@ Usage:
   carecoord serve [flags]   run the server (see carecoord help serve)
   carecoord seed [flags]    load demo data for the 23 localities (same flags as serve)
   carecoord token [flags]   issue a development token (--role, --locality, --name)
+  carecoord cluster ...     a raft cluster's members: status, join, remove, transfer-leadership
   carecoord version         print the version
   carecoord help [command]  show this help, or a command's
 `
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return seed(ctx, rest, stdout, stderr, lookupEnv)
 	case "token":
 		return token(rest, stdout, stderr, lookupEnv)
+	case "cluster":
+		return cluster(ctx, rest, stdout, stderr, lookupEnv)
 	case "version":
 		if len(rest) > 0 {
 			fmt.Fprintf(stderr, "carecoord version: unexpected arguments %q\n", rest)

@@ -36,6 +36,8 @@ func token(args []string, stdout, stderr io.Writer, lookupEnv func(string) (stri
 		dataDir = v
 	}
 	fs.StringVar(&dataDir, "data-dir", dataDir, "data directory whose signing key signs the token (CARECOORD_DATA_DIR)")
+	signingKey, _ := lookupEnv("CARECOORD_SIGNING_KEY")
+	fs.StringVar(&signingKey, "signing-key", signingKey, "the signing key's file, when serve was given --signing-key (CARECOORD_SIGNING_KEY)")
 	role := fs.String("role", "", "role: "+rolesList())
 	name := fs.String("name", "", "display name")
 	subject := fs.String("subject", "", "user ID (default: derived from the name and role)")
@@ -83,7 +85,11 @@ func token(args []string, stdout, stderr io.Writer, lookupEnv func(string) (stri
 	if *subject == "" {
 		*subject = strings.ToLower(strings.ReplaceAll(*name, " ", "-")) + "@" + string(r)
 	}
-	key, err := auth.LoadOrCreateDevKey(filepath.Join(dataDir, "dev-signing-key"))
+	keyFile := signingKey
+	if keyFile == "" {
+		keyFile = filepath.Join(dataDir, "dev-signing-key")
+	}
+	key, err := auth.LoadOrCreateDevKey(keyFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "carecoord token: %v\n", err)
 		return 1

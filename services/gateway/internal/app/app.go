@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"carecoord/pkg/eventbus"
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/eventstore/embedded"
+	"carecoord/pkg/eventstore/raftstore"
 	"carecoord/pkg/graphqlhttp"
 	"carecoord/pkg/graphqlws"
 	"carecoord/pkg/locality"
@@ -175,8 +177,10 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 type runtime struct {
 	localities *locality.Registry
 	store      eventstore.Store
-	bus        *eventbus.Bus
-	services   []hosting.Service
+	// node is the store when this process is a raft node (else nil).
+	node     *raftstore.Store
+	bus      *eventbus.Bus
+	services []hosting.Service
 	// trail is the audit trail read model (who has looked at a record).
 	trail *audit.Trail
 }
@@ -188,19 +192,30 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 	if err != nil {
 		return nil, err
 	}
-	store, err := embedded.Open(filepath.Join(cfg.DataDir, "eventstore"), embedded.Options{})
+	store, node, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("open event store: %w", err)
+		return nil, err
 	}
 	hooks.Add("eventstore", func(context.Context) error { return store.Close() })
 	logger.Info("event store open", zap.String("backend", store.Backend()))
 
-	cps, err := checkpoint.Open(filepath.Join(cfg.DataDir, "local", "checkpoints"))
-	if err != nil {
-		return nil, err
+	busCfg := eventbus.Config{Store: store, Logger: logger.Named("eventbus")}
+	if node != nil {
+		// A cluster runs each process manager on its leader alone, with
+		// its checkpoint in the replicated log for the next leader; saved
+		// each second, since each save is a replicated append.
+		busCfg.Checkpoints = checkpoint.NewInStore(store)
+		busCfg.Leadership = node.LeaderChanges
+		busCfg.FlushInterval = time.Second
+	} else {
+		cps, err := checkpoint.Open(filepath.Join(cfg.DataDir, "local", "checkpoints"))
+		if err != nil {
+			return nil, err
+		}
+		hooks.Add("checkpoints", func(context.Context) error { return cps.Close() })
+		busCfg.Checkpoints = cps
 	}
-	hooks.Add("checkpoints", func(context.Context) error { return cps.Close() })
-	bus, err := eventbus.New(eventbus.Config{Store: store, Checkpoints: cps, Logger: logger.Named("eventbus")})
+	bus, err := eventbus.New(busCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -210,10 +225,24 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 			return nil, fmt.Errorf("localities: %w", err)
 		}
 	}
-	services, err := hosting.Build(names, hosting.Deps{Store: store, Bus: bus, Localities: localities, Logger: logger,
+	// A node of a cluster builds every service, whichever it serves: the
+	// leader runs every process manager (which need their service's
+	// commands and read models), and leadership may move to any node.
+	// --services then chooses the subgraphs the node serves.
+	build := names
+	if node != nil {
+		build = hosting.Names
+	}
+	built, err := hosting.Build(build, hosting.Deps{Store: store, Bus: bus, Localities: localities, Logger: logger,
 		HospitalsFile: cfg.HospitalsFile, RespondersFile: cfg.RespondersFile})
 	if err != nil {
 		return nil, err
+	}
+	var services []hosting.Service
+	for _, svc := range built {
+		if slices.Contains(names, svc.Name) {
+			services = append(services, svc)
+		}
 	}
 	trail := audit.NewTrail()
 	if err := trail.Register(bus); err != nil {
@@ -223,7 +252,32 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 		return nil, err
 	}
 	logger.Info("services running", zap.Strings("services", names))
-	return &runtime{localities: localities, store: store, bus: bus, services: services, trail: trail}, nil
+	return &runtime{localities: localities, store: store, node: node, bus: bus, services: services, trail: trail}, nil
+}
+
+// openStore opens the embedded store in DataDir/eventstore, or, with
+// --raft, this node of a replicated cluster in DataDir/raft (node is then
+// the raft store).
+func openStore(ctx context.Context, cfg config.Config, logger *zap.Logger) (eventstore.Store, *raftstore.Store, error) {
+	if !cfg.Raft.Enabled {
+		store, err := embedded.Open(filepath.Join(cfg.DataDir, "eventstore"), embedded.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open event store: %w", err)
+		}
+		return store, nil, nil
+	}
+	r := cfg.Raft
+	node, err := raftstore.Open(ctx, raftstore.Config{
+		NodeID: r.NodeID, BindAddr: r.Addr, AdvertiseAddr: r.Advertise,
+		Dir: filepath.Join(cfg.DataDir, "raft"), Bootstrap: r.Bootstrap, Join: r.JoinAddrs(), NonVoter: r.NonVoter,
+		TrailingLogs: r.TrailingLogs, SnapshotThreshold: r.SnapshotThreshold, SnapshotInterval: r.SnapshotInterval,
+		Logger: logger.Named("raft"),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open raft node %s: %w", r.NodeID, err)
+	}
+	logger.Info("raft node open", zap.String("node_id", r.NodeID), zap.String("raft_addr", node.Addr()))
+	return node, node, nil
 }
 
 // runBus runs the watermill router that carries events from the store to the
@@ -280,7 +334,11 @@ func serveHTTP(ctx context.Context, cfg config.Config, handler http.Handler, std
 	}
 	// The command as it was invoked (./bin/carecoord after make run), so the
 	// hint can be pasted as it is.
-	fmt.Fprintf(stdout, "Get a token: %s token --data-dir %s --role ict_clinician --locality leek --name \"Sam Example\"\n", os.Args[0], cfg.DataDir)
+	keyFlag := "--data-dir " + cfg.DataDir
+	if cfg.SigningKey != "" {
+		keyFlag = "--signing-key " + cfg.SigningKey
+	}
+	fmt.Fprintf(stdout, "Get a token: %s token %s --role ict_clinician --locality leek --name \"Sam Example\"\n", os.Args[0], keyFlag)
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 
 	select {
@@ -354,6 +412,12 @@ func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds
 	}
 	if auditWriter != nil {
 		deps.Audit = func(e audit.Entry) { auditWriter.Write(e) }
+	}
+	if rt.node != nil {
+		deps.Node = func() graphqlapi.NodeInfo {
+			st := rt.node.Status()
+			return graphqlapi.NodeInfo{ID: st.NodeID, State: st.State, LeaderID: st.LeaderID, AppliedIndex: st.AppliedIndex}
+		}
 	}
 	sg, err := graphqlapi.Compose(ctx, deps, subs)
 	if err != nil {
@@ -462,7 +526,7 @@ func remoteHeaders(ctx context.Context) http.Header {
 func tokenVerifier(ctx context.Context, cfg config.Config, logger *zap.Logger) (auth.Verifier, error) {
 	o := cfg.OIDC
 	if o.JWKSURL == "" {
-		devKey, err := auth.LoadOrCreateDevKey(filepath.Join(cfg.DataDir, "dev-signing-key"))
+		devKey, err := auth.LoadOrCreateDevKey(cfg.SigningKeyFile())
 		if err != nil {
 			return nil, fmt.Errorf("signing key: %w", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,49 @@ type Config struct {
 	// often than Go's default of 100 asks. 0 leaves the runtime's setting
 	// (GOGC) alone.
 	GCPercent int
+	// SigningKey is the file of the development token key (default
+	// DataDir/dev-signing-key): the nodes of a cluster share one, so that
+	// a token works on every node.
+	SigningKey string
+	// Raft, when Enabled, makes this process a node of a replicated
+	// cluster: its event store is the raft backend (pkg/eventstore/raftstore)
+	// in DataDir/raft instead of the embedded one.
+	Raft Raft
+}
+
+// Raft is a cluster node's settings.
+type Raft struct {
+	Enabled bool
+	// NodeID names the node for all time.
+	NodeID string
+	// Addr is the TCP address raft and the node's own RPC listen on;
+	// Advertise, when set, is the address other nodes reach it at.
+	Addr, Advertise string
+	// Bootstrap starts a new cluster with this node as its first voter;
+	// Join (comma-separated addresses of existing nodes) asks one of them to
+	// add it. Both only matter on the node's first start.
+	Bootstrap bool
+	Join      string
+	// NonVoter joins as a non-voter: it replicates and serves, but does not
+	// count towards the quorum.
+	NonVoter bool
+	// TrailingLogs, SnapshotThreshold and SnapshotInterval tune raft's
+	// snapshots (0: raftstore's defaults, see its DESIGN.md): how many log
+	// entries a snapshot leaves behind for slow followers, how many new
+	// entries and how long between snapshots.
+	TrailingLogs, SnapshotThreshold uint64
+	SnapshotInterval                time.Duration
+}
+
+// JoinAddrs is Join as a list.
+func (r Raft) JoinAddrs() []string {
+	var out []string
+	for _, a := range strings.Split(r.Join, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // OIDC is how production tokens are verified: an OpenID Connect identity
@@ -194,6 +238,17 @@ func flagSet(c *Config) *flag.FlagSet {
 	fs.StringVar(&c.RespondersFile, "responders-file", "", "JSON file of falls responder units (default: built-in demo data)")
 	fs.StringVar(&c.Services, "services", "all", "domain services to host, comma-separated: referrals, caseload, beds, falls (all)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	fs.StringVar(&c.SigningKey, "signing-key", "", "file of the key that signs and checks development tokens (default <data-dir>/dev-signing-key; give the nodes of a cluster the same one)")
+	fs.BoolVar(&c.Raft.Enabled, "raft", false, "run as a node of a replicated cluster (hashicorp/raft): the event store is replicated to the other nodes")
+	fs.StringVar(&c.Raft.NodeID, "node-id", "", "with --raft: this node's name, for all time (e.g. node1)")
+	fs.StringVar(&c.Raft.Addr, "raft-addr", "", "with --raft: `host:port` this node's raft listens on (other nodes and `carecoord cluster` connect to it)")
+	fs.StringVar(&c.Raft.Advertise, "raft-advertise", "", "with --raft: the address other nodes reach this one at, when not --raft-addr")
+	fs.BoolVar(&c.Raft.Bootstrap, "bootstrap", false, "with --raft, on the first start: begin a new cluster with this node as its first voter")
+	fs.StringVar(&c.Raft.Join, "join", "", "with --raft, on the first start: ask the node at `ADDR` (raft address; comma-separated to try several) to add this one")
+	fs.Uint64Var(&c.Raft.TrailingLogs, "raft-trailing-logs", 0, "with --raft: log entries kept after a snapshot for followers that are behind (0: the default)")
+	fs.Uint64Var(&c.Raft.SnapshotThreshold, "raft-snapshot-threshold", 0, "with --raft: new log entries that prompt a snapshot (0: the default)")
+	fs.DurationVar(&c.Raft.SnapshotInterval, "raft-snapshot-interval", 0, "with --raft: how often to check whether to snapshot (0: the default)")
+	fs.BoolVar(&c.Raft.NonVoter, "non-voter", false, "with --raft --join: join as a non-voter (replicates and serves; not part of the quorum)")
 	fs.IntVar(&c.GCPercent, "gc-percent", DefaultGCPercent, "garbage collector target, as GOGC (0: leave the runtime's setting, e.g. from GOGC)")
 	fs.Var(&subgraphsValue{list: &c.Subgraphs}, "subgraph",
 		"a service that runs elsewhere, `NAME=URL` of its federated subgraph (e.g. referrals=http://host:8080/subgraphs/referrals/federated); repeatable or comma-separated; not one of --services")
@@ -293,9 +348,41 @@ func (c *Config) validate(source func(flagName string) string) error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("%s: must be positive, got %s", source("shutdown-timeout"), c.ShutdownTimeout))
 	}
+	errs = append(errs, c.validateRaft(source)...)
 	errs = append(errs, c.validateSubgraphs(source)...)
 	errs = append(errs, c.validateOIDC(source)...)
 	return errors.Join(errs...)
+}
+
+// validateRaft checks that a node has its name and address, and that the
+// raft settings are not given without --raft.
+func (c *Config) validateRaft(source func(flagName string) string) []error {
+	r := c.Raft
+	var errs []error
+	if !r.Enabled {
+		for name, set := range map[string]bool{"node-id": r.NodeID != "", "raft-addr": r.Addr != "", "raft-advertise": r.Advertise != "",
+			"bootstrap": r.Bootstrap, "join": r.Join != "", "non-voter": r.NonVoter, "raft-trailing-logs": r.TrailingLogs != 0,
+			"raft-snapshot-threshold": r.SnapshotThreshold != 0, "raft-snapshot-interval": r.SnapshotInterval != 0} {
+			if set {
+				errs = append(errs, fmt.Errorf("%s: needs --raft", source(name)))
+			}
+		}
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return errs
+	}
+	if strings.TrimSpace(r.NodeID) == "" {
+		errs = append(errs, fmt.Errorf("%s: a node needs a name (--node-id)", source("node-id")))
+	}
+	if err := checkListen(r.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("%s %q: %v", source("raft-addr"), r.Addr, err))
+	}
+	if r.Bootstrap && len(r.JoinAddrs()) > 0 {
+		errs = append(errs, fmt.Errorf("%s: a node either starts a cluster (--bootstrap) or joins one (--join), not both", source("join")))
+	}
+	if r.NonVoter && len(r.JoinAddrs()) == 0 {
+		errs = append(errs, fmt.Errorf("%s: a non-voter joins a cluster: give --join", source("non-voter")))
+	}
+	return errs
 }
 
 // validateOIDC checks that a JWKS URL comes with an issuer and audience,
@@ -411,4 +498,13 @@ func PrintUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", strings.TrimSpace("--"+f.Name+" "+typ))
 		fmt.Fprintf(w, "        %s (default %q, env %s)\n", usage, f.DefValue, EnvVar(f.Name))
 	})
+}
+
+// SigningKeyFile is where the development token key is: SigningKey, or
+// DataDir/dev-signing-key.
+func (c Config) SigningKeyFile() string {
+	if c.SigningKey != "" {
+		return c.SigningKey
+	}
+	return filepath.Join(c.DataDir, "dev-signing-key")
 }

@@ -66,6 +66,12 @@ func TestParse(t *testing.T) {
 		{"a bad environment value is fine when the flag overrides it",
 			map[string]string{"CARECOORD_LOG_LEVEL": "loud"}, []string{"--log-level", "error"},
 			with(func(c *Config) { c.LogLevel = "error" })},
+		{"a raft node joining a cluster", nil,
+			[]string{"--raft", "--node-id", "n2", "--raft-addr", "127.0.0.1:7002", "--join", "127.0.0.1:7001, 127.0.0.1:7003", "--signing-key", "/etc/carecoord/key"},
+			with(func(c *Config) {
+				c.Raft = Raft{Enabled: true, NodeID: "n2", Addr: "127.0.0.1:7002", Join: "127.0.0.1:7001, 127.0.0.1:7003"}
+				c.SigningKey = "/etc/carecoord/key"
+			})},
 		{"repeated --subgraph flags", nil,
 			[]string{"--services", "caseload,beds", "--subgraph", "referrals=http://r:8080/subgraphs/referrals/federated", "--subgraph=falls=https://f/subgraphs/falls/federated"},
 			with(func(c *Config) {
@@ -170,6 +176,14 @@ func TestParse_errors_name_their_source(t *testing.T) {
 			[]string{"CARECOORD_ROLE_MAP", "CODE=ROLE"}},
 		{"every bad variable is reported", map[string]string{"CARECOORD_DEV": "maybe", "CARECOORD_SHUTDOWN_TIMEOUT": "soon"}, nil,
 			[]string{"CARECOORD_DEV", "CARECOORD_SHUTDOWN_TIMEOUT"}},
+		{"raft settings without --raft", nil, []string{"--node-id", "n1", "--join", "10.0.0.1:7001"},
+			[]string{"--node-id: needs --raft", "--join: needs --raft"}},
+		{"a raft node without a name or address", nil, []string{"--raft"},
+			[]string{"--node-id", "--raft-addr"}},
+		{"bootstrap and join at once", map[string]string{"CARECOORD_JOIN": "10.0.0.1:7001"}, []string{"--raft", "--node-id", "n2", "--raft-addr", "127.0.0.1:7002", "--bootstrap"},
+			[]string{"CARECOORD_JOIN", "not both"}},
+		{"a non-voter that joins nothing", nil, []string{"--raft", "--node-id", "n4", "--raft-addr", "127.0.0.1:7004", "--non-voter"},
+			[]string{"--non-voter", "--join"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(tc.args, env(tc.env))
@@ -201,4 +215,14 @@ func TestPrintUsage_lists_every_flag_with_its_variable(t *testing.T) {
 			t.Errorf("usage lacks --%s or %s:\n%s", f.Name, EnvVar(f.Name), buf.String())
 		}
 	})
+}
+
+func TestRaft_JoinAddrs_splits_the_list(t *testing.T) {
+	got := Raft{Join: " 127.0.0.1:7001, ,127.0.0.1:7003 "}.JoinAddrs()
+	if len(got) != 2 || got[0] != "127.0.0.1:7001" || got[1] != "127.0.0.1:7003" {
+		t.Fatalf("JoinAddrs = %q", got)
+	}
+	if c := (Config{DataDir: "/d"}); c.SigningKeyFile() != "/d/dev-signing-key" {
+		t.Fatalf("SigningKeyFile = %q, want the data directory's", c.SigningKeyFile())
+	}
 }
