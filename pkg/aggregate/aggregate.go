@@ -198,7 +198,24 @@ func (r *Repository[S]) execute(ctx context.Context, id string, cmd Command, dec
 	}
 	events, err := decide(state, version >= 0)
 	if err != nil {
-		return Result[S]{}, err
+		// A refusal decided on what this node has read. On a store that
+		// may lag the cluster (a raft follower just restarted, say), the
+		// record may have moved on: catch up and decide again before
+		// refusing. A step it allows needs no such care: its append
+		// expects the revision it read, so a stale read is a conflict.
+		b, ok := r.store.(eventstore.Barrier)
+		if !ok || b.LinearizableBarrier(ctx) != nil {
+			return Result[S]{}, err
+		}
+		if state, version, seen, err = r.load(ctx, id, cmd.ID); err != nil {
+			return Result[S]{}, err
+		}
+		if seen {
+			return Result[S]{State: state, Version: version, Repeated: true}, nil
+		}
+		if events, err = decide(state, version >= 0); err != nil {
+			return Result[S]{}, err
+		}
 	}
 	if len(events) == 0 {
 		return Result[S]{State: state, Version: version}, nil

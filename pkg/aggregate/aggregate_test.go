@@ -158,3 +158,43 @@ func TestExecute_concurrent_commands_one_wins_the_other_conflicts(t *testing.T) 
 		t.Fatalf("%d winners, value %d; want exactly one", wins, c.value)
 	}
 }
+
+// lagging is a store that has not yet applied a write made elsewhere (a
+// raft follower behind its leader): LinearizableBarrier applies it.
+type lagging struct {
+	eventstore.Store
+	pending  func()
+	barriers int
+}
+
+func (l *lagging) LinearizableBarrier(context.Context) error {
+	l.barriers++
+	if l.pending != nil {
+		l.pending()
+		l.pending = nil
+	}
+	return nil
+}
+
+func TestExecute_a_refusal_is_decided_again_once_a_lagging_store_has_caught_up(t *testing.T) {
+	s, err := embedded.Open(t.TempDir(), embedded.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	lag := &lagging{Store: s}
+	r := aggregate.NewRepository(lag, types, "counter", func(id string) *counter { return &counter{id: id} })
+	behind := aggregate.NewRepository(s, types, "counter", func(id string) *counter { return &counter{id: id} })
+	// The counter was opened through another node; this one has not seen
+	// it yet.
+	lag.pending = func() { open(t, behind, "d") }
+	res, err := r.Execute(context.Background(), "d", aggregate.Command{}, func(c *counter, _ bool) ([]aggregate.Event, error) { return c.Increment(2) })
+	if err != nil || res.State.value != 2 || lag.barriers != 1 {
+		t.Fatalf("got %+v, %v after %d barriers; want the step taken after one", res, err, lag.barriers)
+	}
+	// A refusal that stands after catching up is returned.
+	_, err = r.Execute(context.Background(), "d", aggregate.Command{}, func(c *counter, _ bool) ([]aggregate.Event, error) { return c.Increment(-1) })
+	if e, ok := errs.As(err); !ok || e.Kind != errs.KindInvalidInput || lag.barriers != 2 {
+		t.Fatalf("got %v after %d barriers", err, lag.barriers)
+	}
+}

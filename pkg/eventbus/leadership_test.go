@@ -121,3 +121,47 @@ func TestBus_process_managers_run_on_the_leader_alone_and_hand_over(t *testing.T
 		t.Fatalf("handled by %v: want a the first 20 and b the 40 after the handover", handledBy)
 	}
 }
+
+// With checkpoints in the store, a consumer saves when it has handled
+// something, not for events its filter leaves out: each save is such an
+// event for every other consumer, and saving for them would never stop.
+func TestBus_consumer_with_checkpoints_in_the_store_goes_quiet(t *testing.T) {
+	s := newStore(t)
+	cps := checkpoint.NewInStore(s)
+	var handled atomicCount
+	stop := startBus(t, s, cps, "test.Quiet", cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+		handled.add()
+		return nil
+	}))
+	defer stop()
+	appendEvent(t, s, "bed-1", bedClosed{N: 1}, eventstore.Metadata{})
+	eventually(t, "handled", func() bool { return handled.get() == 1 })
+	saves := func() int {
+		evs, _ := s.ReadStream(context.Background(), checkpoint.StreamPrefix+"test.Quiet", 0, eventstore.Forwards, 0)
+		return len(evs)
+	}
+	eventually(t, "the handled event checkpointed", func() bool { return saves() >= 1 })
+	n := saves()
+	// Other streams' events that the filter leaves out, as other
+	// consumers' checkpoint saves are.
+	for i := range 30 {
+		appendEvent(t, s, fmt.Sprint("other-", i), bedReopened{Bed: "x"}, eventstore.Metadata{})
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // ten flush intervals
+	if got := saves(); got != n {
+		t.Fatalf("%d checkpoint saves after events the consumer never saw, want %d", got, n)
+	}
+}
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
+func (c *atomicCount) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}

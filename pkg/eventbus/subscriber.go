@@ -229,6 +229,10 @@ func (s *Subscriber) startTerm(ctx context.Context, out chan<- *message.Message)
 	return t, nil
 }
 
+// quietGap is how far a checkpoint must move past events the consumer
+// never saw before it is saved on a tick (see deliver).
+const quietGap = 10000
+
 // replayPoll is how often the replay stream is looked at.
 const replayPoll = 250 * time.Millisecond
 
@@ -274,8 +278,16 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 	var replayAcked atomic.Uint64
 	replayAcked.Store(uint64(replayFrom))
 	saved, savedReplay := from, replayFrom
-	save := func() {
-		if p := eventstore.Position(s.acked.Load()); p != saved {
+	// delivered is the last position of an event handed to the consumer.
+	// A checkpoint that only passes events the filter left out is saved
+	// when it has moved far (quietGap) or when the term ends: with
+	// checkpoints kept in the store (checkpoint.InStore), each save is an
+	// event that moves every consumer's filtered-out position again, and
+	// saving for that alone would never stop.
+	delivered := from
+	save := func(final bool) {
+		p := eventstore.Position(s.acked.Load())
+		if p != saved && (final || delivered > saved || p-saved >= quietGap) {
 			if err := s.cps.Save(context.WithoutCancel(ctx), s.consumer, p); err != nil {
 				s.logger.Error("saving checkpoint failed", zap.Error(err))
 				return
@@ -290,7 +302,7 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 			savedReplay = p
 		}
 	}
-	defer save()
+	defer save(true)
 	tick := time.NewTicker(s.flush)
 	defer tick.Stop()
 	mainC := main.Messages()
@@ -301,7 +313,7 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 		case <-s.closing:
 			return
 		case <-tick.C:
-			save()
+			save(false)
 		case m, ok := <-mainC:
 			if !ok {
 				s.ended(main)
@@ -313,6 +325,7 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, m
 					return
 				}
 				s.acked.Store(uint64(m.Event.Position))
+				delivered = m.Event.Position
 			case m.CaughtUp:
 				// Delivery is one at a time, so all before it is acked.
 				s.acked.Store(uint64(m.Checkpoint))

@@ -57,6 +57,15 @@ type Store interface {
 	Close() error
 }
 
+// Barrier is implemented by a store whose reads may lag writes committed
+// through other nodes (a raft follower): LinearizableBarrier returns once
+// this store has applied every write committed before the call. Callers
+// that decide on what they read (a command refusing a step) use it before
+// trusting a refusal.
+type Barrier interface {
+	LinearizableBarrier(ctx context.Context) error
+}
+
 // Position is an event's place in the global log.
 type Position uint64
 

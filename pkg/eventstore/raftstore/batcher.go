@@ -173,7 +173,7 @@ func (s *Store) completeLoop(inflight <-chan inflightEntry, slots <-chan struct{
 }
 
 func (s *Store) complete(e inflightEntry) {
-	err := fromRaft(e.f.Error())
+	err := fromRaft(s.await(e.f))
 	var res *applyResult
 	if err == nil {
 		var ok bool

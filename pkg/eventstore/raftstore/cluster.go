@@ -275,7 +275,7 @@ func (s *Store) barrierLocal(ctx context.Context) (uint64, error) {
 		addr, _ := s.raft.LeaderWithID()
 		return 0, &notLeaderError{leaderAddr: string(addr)}
 	}
-	if err := fromRaft(s.raft.Barrier(s.changeTimeout(ctx)).Error()); err != nil {
+	if err := fromRaft(s.await(s.raft.Barrier(s.changeTimeout(ctx)))); err != nil {
 		return 0, err
 	}
 	return s.fsm.applied.Load(), nil

@@ -46,7 +46,7 @@ var errRemoteClosed = errors.New("raftstore: the leader is shutting down")
 func retryable(err error) bool {
 	var nl *notLeaderError
 	var pe *peerError
-	return errors.As(err, &nl) || errors.As(err, &pe) || errors.Is(err, errRemoteClosed)
+	return errors.As(err, &nl) || errors.As(err, &pe) || errors.Is(err, errRemoteClosed) || errors.Is(err, errLeaderChanged)
 }
 
 // fromRaft maps an error of a raft future.

@@ -119,7 +119,7 @@ func (s *Store) leadershipLoop() {
 // becomeLeader waits until every entry committed before this leadership is
 // applied here (a barrier), then announces it.
 func (s *Store) becomeLeader() {
-	if err := s.raft.Barrier(s.cfg.LeaderWait).Error(); err != nil {
+	if err := s.await(s.raft.Barrier(s.cfg.LeaderWait)); err != nil {
 		// Lost already, or shutting down: a later notification says which.
 		s.log.Info("raft leadership not established", zap.Error(err))
 		return

@@ -40,6 +40,10 @@ type Store struct {
 
 	lead     leadership
 	notifyCh chan bool
+	// leaderSeen follows the leader this node knows (leaderwatch.go).
+	leaderSeen leaderWatch
+	// raftDown is closed once raft has shut down (see await).
+	raftDown chan struct{}
 
 	closeMu sync.Mutex
 	closing chan struct{}
@@ -77,6 +81,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		batcherDone: make(chan struct{}),
 		closing:     make(chan struct{}),
 		notifyCh:    make(chan bool, 64),
+		leaderSeen:  leaderWatch{change: make(chan struct{})},
+		raftDown:    make(chan struct{}),
 	}
 	s.lead.init()
 	s.life, s.endLife = context.WithCancel(context.Background())
@@ -149,8 +155,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("raftstore: start raft: %w", err)
 	}
 	go s.batchLoop()
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.leadershipLoop()
+	go s.leaderWatchLoop()
 	srv := rpc.NewServer()
 	if err := srv.RegisterName(wire.Service, &rpcService{s: s}); err != nil {
 		return nil, err
@@ -253,6 +260,7 @@ func (s *Store) Close() error {
 	if err := s.raft.Shutdown().Error(); err != nil {
 		errs = append(errs, err)
 	}
+	close(s.raftDown)
 	<-s.batcherDone
 	s.wg.Wait()
 	errs = append(errs, s.trans.Close())
@@ -273,6 +281,7 @@ func (s *Store) abandon() {
 	s.endLife()
 	if s.raft != nil {
 		_ = s.raft.Shutdown().Error()
+		close(s.raftDown)
 		<-s.batcherDone
 		s.wg.Wait()
 	}

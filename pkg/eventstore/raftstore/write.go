@@ -97,7 +97,7 @@ func (s *Store) onLeader(ctx context.Context, local func(context.Context) error,
 		case string(id) == s.cfg.NodeID:
 			err = local(ctx)
 		case addr != "":
-			err = remote(ctx, string(addr))
+			err = s.callLeader(ctx, string(addr), remote)
 		default:
 			err = errNoLeader
 		}

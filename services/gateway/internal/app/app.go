@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/graphql-go/graphql"
@@ -86,7 +87,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	}
 	checks := []server.Check{
 		{Name: "eventstore", Fn: storeReadable(rt.store)},
-		{Name: "subscriptions", Fn: func(context.Context) error { return rt.bus.CaughtUp() }},
+		{Name: "subscriptions", Fn: func(context.Context) error { return rt.caughtUp() }},
 	}
 
 	verifier, err := tokenVerifier(ctx, cfg, logger)
@@ -167,7 +168,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 		GraphiQL:  graphiql.Handler(),
 		Subgraphs: subgraphs,
 		Federated: federated,
-		WarmUp:    rt.bus.CaughtUp,
+		WarmUp:    rt.caughtUp,
 	})
 	return serveHTTP(ctx, cfg, handler, stdout, logger, hooks)
 }
@@ -178,9 +179,13 @@ type runtime struct {
 	localities *locality.Registry
 	store      eventstore.Store
 	// node is the store when this process is a raft node (else nil).
-	node     *raftstore.Store
-	bus      *eventbus.Bus
-	services []hosting.Service
+	node *raftstore.Store
+	// clusterPosition is, on a raft node, one more than the position of the
+	// log's end once the node had caught up with the cluster after its
+	// start (0: not yet).
+	clusterPosition atomic.Uint64
+	bus             *eventbus.Bus
+	services        []hosting.Service
 	// trail is the audit trail read model (who has looked at a record).
 	trail *audit.Trail
 }
@@ -251,8 +256,59 @@ func openRuntime(ctx context.Context, cfg config.Config, logger *zap.Logger, hoo
 	if err := runBus(ctx, bus, hooks); err != nil {
 		return nil, err
 	}
+	rt := &runtime{localities: localities, store: store, node: node, bus: bus, services: services, trail: trail}
+	if node != nil {
+		go rt.catchUpWithCluster(ctx, logger)
+	}
 	logger.Info("services running", zap.Strings("services", names))
-	return &runtime{localities: localities, store: store, node: node, bus: bus, services: services, trail: trail}, nil
+	return rt, nil
+}
+
+// caughtUp is nil once the read models have caught up with the log, and,
+// on a raft node, the log with the cluster as it was when the node
+// started: a node restarted after a while must not answer from its old
+// state, nor refuse commands the cluster's state allows.
+func (rt *runtime) caughtUp() error {
+	if rt.node != nil {
+		pos := rt.clusterPosition.Load()
+		if pos == 0 {
+			return errors.New("catching up with the cluster")
+		}
+		if !rt.bus.HandledUpTo(eventstore.Position(pos - 1)) {
+			return errors.New("the read models are catching up with the cluster")
+		}
+	}
+	return rt.bus.CaughtUp()
+}
+
+// catchUpWithCluster waits until this node has applied everything the
+// cluster had committed (a barrier through the leader), retrying while
+// there is no leader, and records the log's end then.
+func (rt *runtime) catchUpWithCluster(ctx context.Context, logger *zap.Logger) {
+	for {
+		bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := rt.node.LinearizableBarrier(bctx)
+		var last []eventstore.RecordedEvent
+		if err == nil {
+			last, err = rt.store.ReadAll(bctx, eventstore.End, eventstore.Backwards, 1)
+		}
+		cancel()
+		if err == nil {
+			pos := uint64(0)
+			if len(last) > 0 {
+				pos = uint64(last[0].Position)
+			}
+			rt.clusterPosition.Store(pos + 1)
+			logger.Info("caught up with the cluster", zap.Uint64("position", pos))
+			return
+		}
+		logger.Warn("not yet caught up with the cluster; retrying", zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // openStore opens the embedded store in DataDir/eventstore, or, with
