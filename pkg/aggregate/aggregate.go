@@ -101,8 +101,10 @@ type Result[S State] struct {
 	State S
 	// Version is the stream's head revision (-1: no events).
 	Version int64
-	// Position is the global position of the last event appended (0 when
-	// nothing was appended).
+	// Position is the global position of the last event appended; on a
+	// repeat, of the stream's last event (which the first run's events are
+	// at or before), so that a caller can wait for its read models to show
+	// them; 0 when nothing was appended.
 	Position eventstore.Position
 	// Events are the events this command appended (none on a repeat).
 	Events []Event
@@ -135,37 +137,39 @@ const metaCommandID = "commandId"
 
 // Load rebuilds an aggregate. Version -1 means the stream does not exist.
 func (r *Repository[S]) Load(ctx context.Context, id string) (S, int64, error) {
-	s, v, _, err := r.load(ctx, id, "")
+	s, v, _, _, err := r.load(ctx, id, "")
 	return s, v, err
 }
 
-func (r *Repository[S]) load(ctx context.Context, id, commandID string) (S, int64, bool, error) {
+func (r *Repository[S]) load(ctx context.Context, id, commandID string) (S, int64, bool, eventstore.Position, error) {
 	state := r.newState(id)
 	version := int64(-1)
 	seen := false
+	var head eventstore.Position
 	stream := r.Stream(id)
 	from := uint64(0)
 	for {
 		evs, err := r.store.ReadStream(ctx, stream, from, eventstore.Forwards, 1000)
 		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return state, -1, false, nil
+			return state, -1, false, 0, nil
 		}
 		if err != nil {
-			return state, 0, false, errs.Internal("could not load the record; try again", err)
+			return state, 0, false, 0, errs.Internal("could not load the record; try again", err)
 		}
 		for _, ev := range evs {
 			e, err := r.types.Decode(ev)
 			if err != nil {
-				return state, 0, false, errs.Internal("could not load the record", err)
+				return state, 0, false, 0, errs.Internal("could not load the record", err)
 			}
 			state.Apply(e)
 			version = int64(ev.Revision)
+			head = ev.Position
 			if commandID != "" && ev.Metadata.Extra[metaCommandID] == commandID {
 				seen = true
 			}
 		}
 		if len(evs) < 1000 {
-			return state, version, seen, nil
+			return state, version, seen, head, nil
 		}
 		from = evs[len(evs)-1].Revision + 1
 	}
@@ -189,12 +193,12 @@ func (r *Repository[S]) Execute(ctx context.Context, id string, cmd Command, dec
 }
 
 func (r *Repository[S]) execute(ctx context.Context, id string, cmd Command, decide Decide[S]) (Result[S], error) {
-	state, version, seen, err := r.load(ctx, id, cmd.ID)
+	state, version, seen, head, err := r.load(ctx, id, cmd.ID)
 	if err != nil {
 		return Result[S]{}, err
 	}
 	if seen {
-		return Result[S]{State: state, Version: version, Repeated: true}, nil
+		return Result[S]{State: state, Version: version, Position: head, Repeated: true}, nil
 	}
 	events, err := decide(state, version >= 0)
 	if err != nil {
@@ -207,11 +211,11 @@ func (r *Repository[S]) execute(ctx context.Context, id string, cmd Command, dec
 		if !ok || b.LinearizableBarrier(ctx) != nil {
 			return Result[S]{}, err
 		}
-		if state, version, seen, err = r.load(ctx, id, cmd.ID); err != nil {
+		if state, version, seen, head, err = r.load(ctx, id, cmd.ID); err != nil {
 			return Result[S]{}, err
 		}
 		if seen {
-			return Result[S]{State: state, Version: version, Repeated: true}, nil
+			return Result[S]{State: state, Version: version, Position: head, Repeated: true}, nil
 		}
 		if events, err = decide(state, version >= 0); err != nil {
 			return Result[S]{}, err

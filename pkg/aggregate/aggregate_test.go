@@ -112,6 +112,11 @@ func TestExecute_repeated_command_id_returns_first_result_and_writes_nothing(t *
 	if err != nil || !again.Repeated || again.State.value != 5 || again.Version != first.Version {
 		t.Fatalf("repeat: %+v %v", again, err)
 	}
+	// A repeat says where the first run's events are, for a caller to wait
+	// for its read models to show them.
+	if again.Position != first.Position || again.Position == 0 {
+		t.Fatalf("repeat at position %d, the first run at %d", again.Position, first.Position)
+	}
 	evs, _ := s.ReadStream(context.Background(), "counter-c", 0, eventstore.Forwards, 0)
 	if len(evs) != 2 {
 		t.Fatalf("%d events after a repeat, want 2", len(evs))
