@@ -209,13 +209,6 @@ func amRows(w *amWorld) []amRow {
 	return append(rows, amMutationRows(w)...)
 }
 
-// withSvcExpect gives a row another expectation on its service's own
-// endpoint.
-func withSvcExpect(r amRow, expect string) amRow {
-	r.svcExpect = expect
-	return r
-}
-
 // amMutationRows are the mutations, in workflow order, so that the allowed
 // cells mostly succeed; a domain error still counts as allowed.
 func amMutationRows(w *amWorld) []amRow {

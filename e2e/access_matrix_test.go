@@ -175,15 +175,13 @@ type amProbe struct {
 
 // amRow is one line of the matrix.
 type amRow struct {
-	op     string   // the root field it covers ("Query.referral"); "" for a path through other fields
-	name   string   // the subtest name
-	covers []string // entity fields it covers ("Patient.referrals")
-	svc    string   // the service that owns it: run again on /subgraphs/<svc>/graphql ("" gateway only)
-	expect string   // one letter per amColumns entry
-	// svcExpect, when set, is the expectation on /subgraphs/<svc>/graphql.
-	svcExpect string
-	mutation  bool
-	req       func(x *amFixture, cmd string) amReq
+	op       string   // the root field it covers ("Query.referral"); "" for a path through other fields
+	name     string   // the subtest name
+	covers   []string // entity fields it covers ("Patient.referrals")
+	svc      string   // the service that owns it: run again on /subgraphs/<svc>/graphql ("" gateway only)
+	expect   string   // one letter per amColumns entry
+	mutation bool
+	req      func(x *amFixture, cmd string) amReq
 	// reqFor, when set, is req for a row whose request depends on the
 	// viewer too.
 	reqFor func(x *amFixture, cmd string, col amColumn) amReq
@@ -198,9 +196,6 @@ func (w *amWorld) runRow(t *testing.T, r amRow, svc string) {
 	name := r.name
 	if svc != "" {
 		name += "@/subgraphs/" + svc + "/graphql"
-	}
-	if svc != "" && r.svcExpect != "" {
-		r.expect = r.svcExpect
 	}
 	if len(strings.ReplaceAll(r.expect, " ", "")) != len(amColumns) {
 		t.Fatalf("row %s: expect %q has not %d cells", r.name, r.expect, len(amColumns))
@@ -494,11 +489,7 @@ func amTable(rows, entityRows []amRow, subs []amSubRow) string {
 	for _, r := range append(append([]amRow(nil), rows...), entityRows...) {
 		note := ""
 		if r.svc != "" {
-			note = " (+ /subgraphs/" + r.svc + "/graphql"
-			if r.svcExpect != "" {
-				note += ": " + r.svcExpect
-			}
-			note += ")"
+			note = " (+ /subgraphs/" + r.svc + "/graphql)"
 		}
 		line(r.name, r.expect, note)
 	}

@@ -3,11 +3,10 @@ package embedded
 import (
 	"encoding/binary"
 	"errors"
-	"maps"
-	"slices"
 	"time"
 
 	"carecoord/pkg/eventstore"
+	"carecoord/pkg/eventstore/eventcodec"
 )
 
 // The key space. One-byte prefixes keep the families apart and ordered:
@@ -85,87 +84,20 @@ var errCorrupt = errors.New("embedded: corrupt record")
 const recordVersion = 1
 
 // encodeRecord lays an event out as: version, id, revision, recorded-at,
-// stream, type, metadata, data. Strings and bytes are length-prefixed. The
-// position is the key, so it is not repeated here.
+// stream, type, metadata, data. Strings and bytes are length-prefixed (the
+// layout of pkg/eventstore/eventcodec, which the raft log entries share).
+// The position is the key, so it is not repeated here.
 func encodeRecord(buf []byte, stream string, rev uint64, recordedAt time.Time, ev *eventstore.EventData) []byte {
 	buf = append(buf, recordVersion)
 	buf = append(buf, ev.ID[:]...)
 	buf = binary.AppendUvarint(buf, rev)
 	buf = binary.AppendVarint(buf, recordedAt.UnixNano())
-	buf = appendString(buf, stream)
-	buf = appendString(buf, ev.Type)
-	m := &ev.Metadata
-	buf = appendString(buf, m.CorrelationID)
-	buf = appendString(buf, m.CausationID)
-	buf = appendString(buf, m.Actor)
-	buf = appendString(buf, m.Locality)
-	if m.OccurredAt.IsZero() {
-		buf = append(buf, 0)
-	} else {
-		buf = append(buf, 1)
-		buf = binary.AppendVarint(buf, m.OccurredAt.UnixNano())
-	}
-	// Extra is written in key order so that every replica encodes the same
-	// event to the same bytes (the raft backend compares logs by digest).
-	buf = binary.AppendUvarint(buf, uint64(len(m.Extra)))
-	for _, k := range slices.Sorted(maps.Keys(m.Extra)) {
-		buf = appendString(buf, k)
-		buf = appendString(buf, m.Extra[k])
-	}
+	buf = eventcodec.AppendString(buf, stream)
+	buf = eventcodec.AppendString(buf, ev.Type)
+	buf = eventcodec.AppendMetadata(buf, &ev.Metadata)
 	buf = binary.AppendUvarint(buf, uint64(len(ev.Data)))
 	return append(buf, ev.Data...)
 }
-
-func appendString(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
-
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errCorrupt
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errCorrupt
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) bytes(n uint64) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if uint64(len(r.b)) < n {
-		r.err = errCorrupt
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) string() string { return string(r.bytes(r.uvarint())) }
 
 // recordHeader is the part of a record needed to filter or check idempotency
 // without copying the payload.
@@ -176,18 +108,18 @@ type recordHeader struct {
 	typ    string
 }
 
-func decodeHeader(b []byte) (recordHeader, *reader, int64, error) {
+func decodeHeader(b []byte) (recordHeader, *eventcodec.Reader, int64, error) {
 	var h recordHeader
 	if len(b) < 17 || b[0] != recordVersion {
 		return h, nil, 0, errCorrupt
 	}
 	copy(h.id[:], b[1:17])
-	r := &reader{b: b[17:]}
-	h.rev = r.uvarint()
-	recorded := r.varint()
-	h.stream = r.string()
-	h.typ = r.string()
-	return h, r, recorded, r.err
+	r := eventcodec.NewReader(b[17:], errCorrupt)
+	h.rev = r.Uvarint()
+	recorded := r.Varint()
+	h.stream = r.String()
+	h.typ = r.String()
+	return h, r, recorded, r.Err
 }
 
 // decodeRecord copies a stored record into a RecordedEvent (the input buffer
@@ -205,27 +137,10 @@ func decodeRecord(pos eventstore.Position, b []byte) (eventstore.RecordedEvent, 
 		Position:   pos,
 		RecordedAt: time.Unix(0, recorded).UTC(),
 	}
-	m := &ev.Metadata
-	m.CorrelationID = r.string()
-	m.CausationID = r.string()
-	m.Actor = r.string()
-	m.Locality = r.string()
-	if flag := r.bytes(1); len(flag) == 1 && flag[0] == 1 {
-		m.OccurredAt = time.Unix(0, r.varint()).UTC()
-	}
-	if n := r.uvarint(); n > 0 && r.err == nil {
-		if n > uint64(len(r.b)) {
-			return ev, errCorrupt
-		}
-		m.Extra = make(map[string]string, n)
-		for i := uint64(0); i < n; i++ {
-			k := r.string()
-			m.Extra[k] = r.string()
-		}
-	}
-	data := r.bytes(r.uvarint())
-	if r.err != nil {
-		return ev, r.err
+	r.Metadata(&ev.Metadata)
+	data := r.Bytes(r.Uvarint())
+	if r.Err != nil {
+		return ev, r.Err
 	}
 	ev.Data = append([]byte(nil), data...)
 	return ev, nil

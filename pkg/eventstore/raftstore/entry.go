@@ -4,12 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"carecoord/pkg/eventstore"
 	"carecoord/pkg/eventstore/embedded"
+	"carecoord/pkg/eventstore/eventcodec"
 )
 
 // Raft log entries are numbered, append-only command types (as in Consul and
@@ -62,21 +61,21 @@ func decodeBatch(b []byte) (time.Time, []*embedded.Command, error) {
 	if b[0] != entryAppendBatch {
 		return time.Time{}, nil, fmt.Errorf("%w: %d", errUnknownEntry, b[0])
 	}
-	r := &reader{b: b[1:]}
-	at := time.Unix(0, r.varint()).UTC()
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
+	r := eventcodec.NewReader(b[1:], errCorruptEntry)
+	at := time.Unix(0, r.Varint()).UTC()
+	n := r.Uvarint()
+	if r.Err != nil || n > uint64(len(r.B)) {
 		return time.Time{}, nil, errCorruptEntry
 	}
 	cmds := make([]*embedded.Command, 0, n)
 	for i := uint64(0); i < n; i++ {
-		c := r.command()
-		if r.err != nil {
-			return time.Time{}, nil, r.err
+		c := readCommand(r)
+		if r.Err != nil {
+			return time.Time{}, nil, r.Err
 		}
 		cmds = append(cmds, c)
 	}
-	if len(r.b) != 0 {
+	if len(r.B) != 0 {
 		return time.Time{}, nil, errCorruptEntry
 	}
 	return at, cmds, nil
@@ -90,7 +89,7 @@ func appendCommand(buf []byte, c *embedded.Command) []byte {
 	} else {
 		buf = append(buf, cmdAppend)
 	}
-	buf = appendString(buf, c.Stream)
+	buf = eventcodec.AppendString(buf, c.Stream)
 	buf = appendExpected(buf, c.Expected)
 	buf = binary.AppendUvarint(buf, uint64(len(c.Events)))
 	for i := range c.Events {
@@ -100,12 +99,12 @@ func appendCommand(buf []byte, c *embedded.Command) []byte {
 }
 
 func decodeCommand(b []byte) (*embedded.Command, error) {
-	r := &reader{b: b}
-	c := r.command()
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errCorruptEntry
+	r := eventcodec.NewReader(b, errCorruptEntry)
+	c := readCommand(r)
+	if r.Err == nil && len(r.B) != 0 {
+		r.Fail()
 	}
-	return c, r.err
+	return c, r.Err
 }
 
 func appendExpected(buf []byte, e eventstore.ExpectedRevision) []byte {
@@ -123,133 +122,42 @@ func appendExpected(buf []byte, e eventstore.ExpectedRevision) []byte {
 
 func appendEvent(buf []byte, ev *eventstore.EventData) []byte {
 	buf = append(buf, ev.ID[:]...)
-	buf = appendString(buf, ev.Type)
+	buf = eventcodec.AppendString(buf, ev.Type)
 	buf = binary.AppendUvarint(buf, uint64(len(ev.Data)))
 	buf = append(buf, ev.Data...)
-	m := &ev.Metadata
-	buf = appendString(buf, m.CorrelationID)
-	buf = appendString(buf, m.CausationID)
-	buf = appendString(buf, m.Actor)
-	buf = appendString(buf, m.Locality)
-	if m.OccurredAt.IsZero() {
-		buf = append(buf, 0)
-	} else {
-		buf = append(buf, 1)
-		buf = binary.AppendVarint(buf, m.OccurredAt.UnixNano())
-	}
-	// In key order, so that an entry's bytes do not depend on map order.
-	buf = binary.AppendUvarint(buf, uint64(len(m.Extra)))
-	for _, k := range slices.Sorted(maps.Keys(m.Extra)) {
-		buf = appendString(buf, k)
-		buf = appendString(buf, m.Extra[k])
-	}
-	return buf
+	return eventcodec.AppendMetadata(buf, &ev.Metadata)
 }
 
-func appendString(buf []byte, s string) []byte {
-	buf = binary.AppendUvarint(buf, uint64(len(s)))
-	return append(buf, s...)
-}
-
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) fail() {
-	if r.err == nil {
-		r.err = errCorruptEntry
-	}
-}
-
-func (r *reader) byte() byte {
-	if r.err != nil || len(r.b) == 0 {
-		r.fail()
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// bytes returns the next n bytes, copied: the input is a raft log buffer
-// that the log store may reuse.
-func (r *reader) bytes(n uint64) []byte {
-	if r.err != nil || uint64(len(r.b)) < n {
-		r.fail()
-		return nil
-	}
-	v := make([]byte, n)
-	copy(v, r.b)
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) string() string {
-	n := r.uvarint()
-	if r.err != nil || uint64(len(r.b)) < n {
-		r.fail()
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *reader) command() *embedded.Command {
+// readCommand reads what appendCommand wrote; the events' data is copied,
+// since the input is a raft log buffer the log store may reuse.
+func readCommand(r *eventcodec.Reader) *embedded.Command {
 	c := &embedded.Command{}
-	switch r.byte() {
+	switch r.Byte() {
 	case cmdAppend:
 	case cmdDelete:
 		c.Delete = true
 	default:
-		r.fail()
+		r.Fail()
 		return nil
 	}
-	c.Stream = r.string()
-	c.Expected = r.expected()
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.fail()
+	c.Stream = r.String()
+	c.Expected = readExpected(r)
+	n := r.Uvarint()
+	if r.Err != nil || n > uint64(len(r.B)) {
+		r.Fail()
 		return nil
 	}
 	if n > 0 {
 		c.Events = make([]eventstore.EventData, n)
 	}
 	for i := range c.Events {
-		r.event(&c.Events[i])
+		readEvent(r, &c.Events[i])
 	}
 	return c
 }
 
-func (r *reader) expected() eventstore.ExpectedRevision {
-	switch r.byte() {
+func readExpected(r *eventcodec.Reader) eventstore.ExpectedRevision {
+	switch r.Byte() {
 	case expectAny:
 		return eventstore.Any
 	case expectNoStream:
@@ -257,41 +165,22 @@ func (r *reader) expected() eventstore.ExpectedRevision {
 	case expectStreamExists:
 		return eventstore.StreamExists
 	case expectExact:
-		return eventstore.Exact(r.uvarint())
+		return eventstore.Exact(r.Uvarint())
 	}
-	r.fail()
+	r.Fail()
 	return eventstore.Any
 }
 
-func (r *reader) event(ev *eventstore.EventData) {
-	if r.err != nil || len(r.b) < 16 {
-		r.fail()
+func readEvent(r *eventcodec.Reader, ev *eventstore.EventData) {
+	if r.Err != nil || len(r.B) < 16 {
+		r.Fail()
 		return
 	}
-	copy(ev.ID[:], r.b[:16])
-	r.b = r.b[16:]
-	ev.Type = r.string()
-	if n := r.uvarint(); n > 0 {
-		ev.Data = r.bytes(n)
+	copy(ev.ID[:], r.B[:16])
+	r.B = r.B[16:]
+	ev.Type = r.String()
+	if n := r.Uvarint(); n > 0 {
+		ev.Data = append([]byte(nil), r.Bytes(n)...)
 	}
-	m := &ev.Metadata
-	m.CorrelationID = r.string()
-	m.CausationID = r.string()
-	m.Actor = r.string()
-	m.Locality = r.string()
-	if r.byte() == 1 {
-		m.OccurredAt = time.Unix(0, r.varint()).UTC()
-	}
-	n := r.uvarint()
-	if r.err != nil || n > uint64(len(r.b)) {
-		r.fail()
-		return
-	}
-	if n > 0 {
-		m.Extra = make(map[string]string, n)
-		for i := uint64(0); i < n; i++ {
-			k := r.string()
-			m.Extra[k] = r.string()
-		}
-	}
+	r.Metadata(&ev.Metadata)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"carecoord/pkg/eventstore"
+	"carecoord/pkg/eventstore/eventcodec"
 	"carecoord/pkg/eventstore/raftstore/internal/wire"
 )
 
@@ -101,8 +102,7 @@ func fromWire(e wire.Error) error {
 	case wire.CodeWrongExpectedVersion:
 		exp := eventstore.Any
 		if len(e.Expected) > 0 {
-			r := &reader{b: e.Expected}
-			exp = r.expected()
+			exp = readExpected(eventcodec.NewReader(e.Expected, errCorruptEntry))
 		}
 		return &eventstore.WrongExpectedVersionError{Stream: e.Stream, Expected: exp, ActualExists: e.ActualExists, Actual: e.Actual}
 	case wire.CodeInvalidEvent:

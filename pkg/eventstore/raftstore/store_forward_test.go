@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"carecoord/pkg/eventstore"
+	"carecoord/pkg/eventstore/eventcodec"
 	"carecoord/pkg/eventstore/raftstore/internal/wire"
 )
 
@@ -83,7 +84,7 @@ func TestStore_follower_gets_the_leaders_typed_errors(t *testing.T) {
 
 func appendCommandBytes(stream string, evs []eventstore.EventData) []byte {
 	buf := []byte{cmdAppend}
-	buf = appendString(buf, stream)
+	buf = eventcodec.AppendString(buf, stream)
 	buf = appendExpected(buf, eventstore.Any)
 	buf = append(buf, byte(len(evs)))
 	for i := range evs {
