@@ -146,7 +146,7 @@ func start(ctx context.Context, cfg config.Config, stdout io.Writer, logger *zap
 	// GET /graphql with a WebSocket upgrade serves subscriptions (and
 	// queries) over graphql-transport-ws; the client authenticates with
 	// {"authorization": "Bearer <token>"} in connection_init.
-	graphQL := forwardHeaders(withViewer(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute})))
+	graphQL := forwardHeaders(withViewer(rt.linearizable(graphqlhttp.Handler(sg.Schema(), graphqlhttp.Options{Execute: sg.Execute}))))
 	schema := sg.Schema()
 	graphQLWS := graphqlws.Handler(schema, graphqlws.Options{
 		OnConnect: wsAuthenticate(verifier),
@@ -663,4 +663,56 @@ func audited(execute func(graphql.ExecuteParams) *graphql.Result, w *audit.Write
 		}
 		return res
 	}
+}
+
+// ConsistencyHeader asks for a linearizable read: "Read-Consistency:
+// linearizable" makes the request wait until this node's read models show
+// every write committed anywhere before it arrived (on a raft node, after a
+// barrier through the leader). Reads are otherwise served from this node's
+// read models as they stand, which may trail the cluster (or, on one node,
+// the store) by a moment; a client reads its own writes either way.
+const ConsistencyHeader = "Read-Consistency"
+
+// linearizableWait bounds the wait; beyond it the request fails UNAVAILABLE.
+const linearizableWait = 5 * time.Second
+
+func (rt *runtime) linearizable(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get(ConsistencyHeader), "linearizable") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), linearizableWait)
+		defer cancel()
+		if err := rt.upToDate(ctx); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"could not catch up with the latest writes for a linearizable read: retry in a moment","extensions":{"code":"UNAVAILABLE"}}]}`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// upToDate waits until the read models have handled every event committed
+// before the call.
+func (rt *runtime) upToDate(ctx context.Context) error {
+	if rt.node != nil {
+		if err := rt.node.LinearizableBarrier(ctx); err != nil {
+			return err
+		}
+	}
+	last, err := rt.store.ReadAll(ctx, eventstore.End, eventstore.Backwards, 1)
+	if err != nil || len(last) == 0 {
+		return err
+	}
+	for !rt.bus.HandledUpTo(last[0].Position) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
 }

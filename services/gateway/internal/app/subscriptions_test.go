@@ -462,3 +462,29 @@ func TestServerInfo_log_position_and_store_digest(t *testing.T) {
 		t.Fatalf("a dispatcher's storeDigest: %s, want FORBIDDEN", b)
 	}
 }
+
+// "Read-Consistency: linearizable" answers once the read models show every
+// write made before the request: a fall reported and read at once is there.
+func TestLinearizable_read_shows_every_earlier_write(t *testing.T) {
+	cfg := testConfig(t)
+	r := startRun(t, cfg)
+	tok := newTokens(t, cfg.DataDir)
+	dispatcher := tok.issue(auth.FallsDispatcher)
+	for i := range 5 {
+		id := reportFall(t, r.url, dispatcher, "leek", "")
+		body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { fallIncident(id: $id) { id } }`, "variables": map[string]any{"id": id}})
+		req, _ := http.NewRequest(http.MethodPost, r.url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+dispatcher)
+		req.Header.Set(ConsistencyHeader, "linearizable")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), id) {
+			t.Fatalf("read %d: %d %s, want the incident just reported", i, res.StatusCode, b)
+		}
+	}
+}
