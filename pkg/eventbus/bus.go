@@ -126,8 +126,8 @@ func New(cfg Config) (*Bus, error) {
 	// The first middleware added is the outermost: log what finally
 	// happened, park what retries could not fix, retry, turn panics into
 	// errors.
-	router.AddMiddleware(logHandled(cfg.Logger, cfg.Observe), poison, retry.Middleware, middleware.Recoverer)
 	b := &Bus{cfg: cfg, router: router, rebuild: map[string]bool{}, streams: map[string][]string{}}
+	router.AddMiddleware(logHandled(cfg.Logger, cfg.Observe, b.isReadModel), poison, retry.Middleware, middleware.Recoverer)
 	b.processor, err = cqrs.NewEventGroupProcessorWithConfig(router, cqrs.EventGroupProcessorConfig{
 		GenerateSubscribeTopic: func(p cqrs.EventGroupProcessorGenerateSubscribeTopicParams) (string, error) {
 			return p.EventGroupName, nil
@@ -174,6 +174,14 @@ func (b *Bus) subscriber(consumer string, handlers []cqrs.GroupEventHandler) *Su
 	b.subs = append(b.subs, sub)
 	b.mu.Unlock()
 	return sub
+}
+
+// isReadModel reports whether a consumer is a read model (AddProjection,
+// AddStreamProjection) rather than a process manager.
+func (b *Bus) isReadModel(consumer string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rebuild[consumer]
 }
 
 // AddHandlers registers a durable consumer: a group of handlers that see their

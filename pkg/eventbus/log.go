@@ -10,8 +10,12 @@ import (
 
 // logHandled writes one line per handled message: which consumer, which event
 // (type, position, ID), the correlation ID, how long it took, and the error.
-// Never the payload: it can hold patient data.
-func logHandled(logger *zap.Logger, observe func(Handled)) message.HandlerMiddleware {
+// Never the payload: it can hold patient data. A read model's successes are
+// debug detail (quiet reports which consumers are read models): every node
+// applies every event to each of them, and the audit trail's own read
+// model would otherwise log a line for every read of a patient's record.
+// Process managers' successes, and every failure, are logged.
+func logHandled(logger *zap.Logger, observe func(Handled), quiet func(consumer string) bool) message.HandlerMiddleware {
 	return func(h message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
 			start := time.Now()
@@ -30,9 +34,12 @@ func logHandled(logger *zap.Logger, observe func(Handled)) message.HandlerMiddle
 				zap.String("correlation_id", msg.Metadata.Get(KeyCorrelationID)),
 				zap.Duration("duration", time.Since(start)),
 			}
-			if err != nil {
+			switch {
+			case err != nil:
 				logger.Error("event handling failed", append(fields, zap.Error(err))...)
-			} else {
+			case quiet(message.HandlerNameFromCtx(msg.Context())):
+				logger.Debug("event handled", fields...)
+			default:
 				logger.Info("event handled", fields...)
 			}
 			return out, err
