@@ -55,19 +55,7 @@ type raftNode struct {
 // newRaftCluster starts three nodes: n1 bootstraps, n2 and n3 join it.
 func newRaftCluster(t *testing.T) *raftCluster {
 	t.Helper()
-	dir := t.TempDir()
-	logDir, err := os.MkdirTemp("", "carecoord-raft-logs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &raftCluster{signingKey: filepath.Join(dir, "signing-key"), logDir: logDir}
-	t.Cleanup(func() { c.cleanup(t) })
-	c.admin = c.token(t, "--role", "admin", "--name", "Raft Admin")
-	for i, addr := range freeLoopbackAddrs(t, 3) {
-		c.nodes = append(c.nodes, &raftNode{
-			id: fmt.Sprintf("n%d", i+1), raftAddr: addr, dataDir: filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
-		})
-	}
+	c := raftClusterOf(t, 3)
 	c.startNode(t, c.nodes[0], "--bootstrap")
 	c.waitLeader(t, 30*time.Second, nil)
 	for _, n := range c.nodes[1:] {
@@ -77,6 +65,27 @@ func newRaftCluster(t *testing.T) *raftCluster {
 		waitReady(t, n.url(), 30*time.Second)
 	}
 	c.waitVoters(t, 30*time.Second)
+	return c
+}
+
+// raftClusterOf prepares n nodes (n1, n2...) with their raft addresses and
+// data directories, a shared signing key and an admin's token; it starts
+// none of them.
+func raftClusterOf(t *testing.T, n int) *raftCluster {
+	t.Helper()
+	dir := t.TempDir()
+	logDir, err := os.MkdirTemp("", "carecoord-raft-logs-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &raftCluster{signingKey: filepath.Join(dir, "signing-key"), logDir: logDir}
+	t.Cleanup(func() { c.cleanup(t) })
+	c.admin = c.token(t, "--role", "admin", "--name", "Raft Admin")
+	for i, addr := range freeLoopbackAddrs(t, n) {
+		c.nodes = append(c.nodes, &raftNode{
+			id: fmt.Sprintf("n%d", i+1), raftAddr: addr, dataDir: filepath.Join(dir, fmt.Sprintf("n%d", i+1)),
+		})
+	}
 	return c
 }
 

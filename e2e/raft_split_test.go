@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -16,18 +14,8 @@ import (
 // serves: a referral accepted through n2 opens a caseload episode (a
 // caseload reaction) that n1 writes.
 func TestRaft_services_split_across_nodes_share_the_log(t *testing.T) {
-	dir := t.TempDir()
-	logDir, err := os.MkdirTemp("", "carecoord-raft-logs-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &raftCluster{signingKey: filepath.Join(dir, "signing-key"), logDir: logDir}
-	t.Cleanup(func() { c.cleanup(t) })
-	c.admin = c.token(t, "--role", "admin", "--name", "Raft Admin")
-	raftAddrs, httpAddrs := freeLoopbackAddrs(t, 2), freeLoopbackAddrs(t, 2)
-	for i := range 2 {
-		c.nodes = append(c.nodes, &raftNode{id: fmt.Sprintf("n%d", i+1), raftAddr: raftAddrs[i], dataDir: filepath.Join(dir, fmt.Sprintf("n%d", i+1))})
-	}
+	c := raftClusterOf(t, 2)
+	httpAddrs := freeLoopbackAddrs(t, 2)
 	n1, n2 := c.nodes[0], c.nodes[1]
 	c.startNode(t, n1, "--bootstrap", "--listen", httpAddrs[0], "--services", "beds,falls")
 	c.waitLeader(t, 30*time.Second, nil)

@@ -270,26 +270,9 @@ func TestSubscriptions_localityChanged_delivers_the_localitys_events_to_its_clin
 	}
 
 	// Showing the patient over the subscription was audited, as a query is.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var trail struct {
-			AuditTrail []struct{ UserID, Operation, Role string }
-		}
-		_ = json.Unmarshal(gqlPost(t, r.url, admin, `query($n: String!) { auditTrail(nhsNumber: $n) { userId operation role } }`, map[string]any{"n": patient}), &trail)
-		found := false
-		for _, e := range trail.AuditTrail {
-			if e.Operation == "subscription localityChanged" && e.Role == string(auth.ICTClinician) {
-				found = true
-			}
-		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("audit trail %+v has no entry for the subscription", trail.AuditTrail)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitAudited(t, r.url, admin, patient, "the subscription", func(e auditedEntry) bool {
+		return e.Operation == "subscription localityChanged" && e.Role == string(auth.ICTClinician)
+	})
 }
 
 func TestSubscriptions_bedBoardChanged_delivers_beds_of_the_hospital_asked_for(t *testing.T) {
@@ -388,22 +371,9 @@ func TestWebSocket_queries_run_as_over_HTTP_audited_and_limited(t *testing.T) {
 	}
 
 	admin := tok.issue(auth.Admin)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var trail struct {
-			AuditTrail []struct{ Operation, Endpoint string }
-		}
-		_ = json.Unmarshal(gqlPost(t, r.url, admin, `query($n: String!) { auditTrail(nhsNumber: $n) { operation endpoint } }`, map[string]any{"n": patient}), &trail)
-		for _, e := range trail.AuditTrail {
-			if e.Operation == "Incident" && e.Endpoint == "/graphql (websocket)" {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("audit trail %+v has no entry for the WebSocket query", trail.AuditTrail)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitAudited(t, r.url, admin, patient, "the WebSocket query", func(e auditedEntry) bool {
+		return e.Operation == "Incident" && e.Endpoint == "/graphql (websocket)"
+	})
 }
 
 // The admin's view of the store: its last position and a digest of the
@@ -486,5 +456,28 @@ func TestLinearizable_read_shows_every_earlier_write(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), id) {
 			t.Fatalf("read %d: %d %s, want the incident just reported", i, res.StatusCode, b)
 		}
+	}
+}
+
+// auditedEntry is what waitAudited reads of an audit entry.
+type auditedEntry struct{ Operation, Endpoint, Role string }
+
+// waitAudited waits (audit entries are written in batches) until the
+// patient's audit trail has an entry that match accepts.
+func waitAudited(t *testing.T, url, admin, nhs, what string, match func(auditedEntry) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var trail struct{ AuditTrail []auditedEntry }
+		_ = json.Unmarshal(gqlPost(t, url, admin, `query($n: String!) { auditTrail(nhsNumber: $n) { operation endpoint role } }`, map[string]any{"n": nhs}), &trail)
+		for _, e := range trail.AuditTrail {
+			if match(e) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit trail %+v has no entry for %s", trail.AuditTrail, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
