@@ -241,6 +241,26 @@ func (b *Bus) HandledUpTo(pos eventstore.Position) bool {
 	return true
 }
 
+// WaitHandled waits until HandledUpTo(pos), or ctx ends. It looks every
+// couple of milliseconds: consumers advance one message at a time, and a
+// wake-up for each would cost every message more than the few waiters
+// (a subscription's payload, a linearizable read) save.
+func (b *Bus) WaitHandled(ctx context.Context, pos eventstore.Position) error {
+	if b.HandledUpTo(pos) {
+		return nil
+	}
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !b.HandledUpTo(pos) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
 // CaughtUp returns nil when every consumer has handled the log as it was when
 // the consumer started, or an error naming the consumers still catching up.
 func (b *Bus) CaughtUp() error {

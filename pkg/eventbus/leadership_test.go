@@ -165,3 +165,33 @@ func (c *atomicCount) get() int {
 	defer c.mu.Unlock()
 	return c.n
 }
+
+func TestBus_WaitHandled_returns_once_the_consumers_have_handled_a_position(t *testing.T) {
+	s := newStore(t)
+	release := make(chan struct{})
+	bus, err := eventbus.New(eventbus.Config{Store: s, Checkpoints: checkpoint.NewMemory(), Logger: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.AddHandlers("test.Gate", cqrs.NewGroupEventHandler(func(ctx context.Context, e *bedClosed) error {
+		<-release
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	go bus.Run(context.Background())
+	defer bus.Close()
+	<-bus.Running()
+	ev := appendEvent(t, s, "bed-9", bedClosed{N: 1}, eventstore.Metadata{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := bus.WaitHandled(ctx, ev.Position); err == nil {
+		t.Fatal("WaitHandled returned while the handler holds the event")
+	}
+	close(release)
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := bus.WaitHandled(ctx2, ev.Position); err != nil {
+		t.Fatalf("WaitHandled after the handler let go: %v", err)
+	}
+}

@@ -464,7 +464,7 @@ func composeSupergraph(ctx context.Context, cfg config.Config, rt *runtime, feds
 	}
 	deps := graphqlapi.Deps{
 		Localities: rt.localities, ServerInfo: info, AuditTrail: rt.trail,
-		Events: rt.store, Handled: rt.bus.HandledUpTo,
+		Events: rt.store, WaitHandled: rt.bus.WaitHandled,
 	}
 	if auditWriter != nil {
 		deps.Audit = func(e audit.Entry) { auditWriter.Write(e) }
@@ -707,12 +707,5 @@ func (rt *runtime) upToDate(ctx context.Context) error {
 	if err != nil || len(last) == 0 {
 		return err
 	}
-	for !rt.bus.HandledUpTo(last[0].Position) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Millisecond):
-		}
-	}
-	return nil
+	return rt.bus.WaitHandled(ctx, last[0].Position)
 }

@@ -137,15 +137,18 @@ type Query {
 }
 `
 
-// subscriptionSDL is the gateway's subscriptions on the services' types:
-// each is composed only when the subgraphs owning its types are.
-func subscriptionSDL(hosted map[string]supergraph.Subgraph) string {
+// subscriptionSDL is the gateway's subscriptions on the services' types,
+// and the names of the subscription fields it declares: each is composed
+// only when the subgraphs owning its types are.
+func subscriptionSDL(hosted map[string]supergraph.Subgraph) (sdl string, names []string) {
 	var fields []string
 	if hosted["falls"] != nil {
+		names = append(names, "fallsQueueChanged")
 		fields = append(fields, `  """A falls incident was reported or changed: the incident as it is now (dispatchers and admins)."""
   fallsQueueChanged: FallIncident!`)
 	}
 	if hosted["beds"] != nil {
+		names = append(names, "bedBoardChanged")
 		fields = append(fields, `  """A bed changed state (reserved, occupied, vacated, cleaned, closed, reopened): the bed as it is now, of one hospital or all."""
   bedBoardChanged(hospitalId: ID): Bed!`)
 	}
@@ -161,8 +164,8 @@ func subscriptionSDL(hosted map[string]supergraph.Subgraph) string {
 			records = append(records, fmt.Sprintf("  \"\"\"%s\"\"\"\n  %s: %s", r.doc, r.field, r.typ))
 		}
 	}
-	sdl := ""
 	if len(records) > 0 {
+		names = append(names, "localityChanged")
 		fields = append(fields, `  """Something changed for a locality's patients (ICT clinicians of the locality, and admins)."""
   localityChanged(localityId: ID!): LocalityEvent!`)
 		sdl += `
@@ -182,9 +185,9 @@ type LocalityEvent {
 `
 	}
 	if len(fields) == 0 {
-		return sdl
+		return sdl, nil
 	}
-	return sdl + "\ntype Subscription {\n" + strings.Join(fields, "\n") + "\n}\n"
+	return sdl + "\ntype Subscription {\n" + strings.Join(fields, "\n") + "\n}\n", names
 }
 
 // timelineOrder is the order of the services whose timelines make
@@ -321,17 +324,17 @@ func Compose(ctx context.Context, d Deps, subgraphs []supergraph.Subgraph) (*sup
 	}
 	// A subscription's events are fetched through the supergraph itself.
 	var sg *supergraph.Supergraph
-	live := liveSource{store: d.Events, sg: func() *supergraph.Supergraph { return sg }, handled: d.Handled, audit: d.Audit}
-	extra := gatewaySDL + subscriptionSDL(byName)
-	subscribers := map[string]graphql.FieldResolveFn{}
-	for field, fn := range map[string]func() graphql.FieldResolveFn{
+	live := liveSource{store: d.Events, sg: func() *supergraph.Supergraph { return sg }, waitHandled: d.WaitHandled, audit: d.Audit}
+	subSDL, declared := subscriptionSDL(byName)
+	extra := gatewaySDL + subSDL
+	subscribe := map[string]func() graphql.FieldResolveFn{
 		"fallsQueueChanged": live.fallsQueueChanged,
 		"bedBoardChanged":   live.bedBoardChanged,
 		"localityChanged":   live.localityChanged,
-	} {
-		if strings.Contains(extra, "\n  "+field+"(") || strings.Contains(extra, "\n  "+field+":") {
-			subscribers["Subscription."+field] = fn()
-		}
+	}
+	subscribers := map[string]graphql.FieldResolveFn{}
+	for _, field := range declared {
+		subscribers["Subscription."+field] = subscribe[field]()
 	}
 	for _, f := range []string{"id", "localityId", "service", "type", "at"} {
 		resolvers["LocalityEvent."+f] = mapField

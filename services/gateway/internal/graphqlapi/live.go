@@ -27,10 +27,10 @@ import (
 type liveSource struct {
 	store eventstore.Store
 	sg    func() *supergraph.Supergraph
-	// handled reports whether this process's read models have applied the
+	// waitHandled waits until this process's read models have applied the
 	// log up to a position: a payload is fetched only then, so that it
 	// shows the change that caused it (nil: fetch at once).
-	handled func(eventstore.Position) bool
+	waitHandled func(context.Context, eventstore.Position) error
 	// audit receives an entry for each payload that touched patients (nil:
 	// not audited, for tests of the gateway alone).
 	audit func(audit.Entry)
@@ -82,7 +82,7 @@ func (l liveSource) events(ctx context.Context, field string, filter eventstore.
 			if m.Event == nil {
 				continue
 			}
-			l.waitHandled(ctx, m.Event.Position)
+			l.settle(ctx, m.Event.Position)
 			actx, rec := audit.Begin(ctx, audit.Operation{Name: "subscription " + field, Kind: audit.Read, Endpoint: "/graphql"})
 			v := payload(actx, m.Event)
 			if l.audit != nil && rec.Due() {
@@ -101,23 +101,13 @@ func (l liveSource) events(ctx context.Context, field string, filter eventstore.
 	return out, nil
 }
 
-func (l liveSource) waitHandled(ctx context.Context, pos eventstore.Position) {
-	if l.handled == nil || l.handled(pos) {
+func (l liveSource) settle(ctx context.Context, pos eventstore.Position) {
+	if l.waitHandled == nil {
 		return
 	}
-	deadline := time.NewTimer(handledWait)
-	defer deadline.Stop()
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !l.handled(pos) {
-		select {
-		case <-ctx.Done():
-			return
-		case <-deadline.C:
-			return
-		case <-tick.C:
-		}
-	}
+	wctx, cancel := context.WithTimeout(ctx, handledWait)
+	defer cancel()
+	_ = l.waitHandled(wctx, pos) // past the wait, the payload is fetched as it stands
 }
 
 // subscribeErrors maps a Subscribe resolver's errors like gql.Resolver,

@@ -13,6 +13,7 @@
 package graphqlapi
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/graphql-go/graphql"
@@ -32,10 +33,10 @@ type Deps struct {
 	// Events feeds the subscriptions of the composed schema (nil: they
 	// fail).
 	Events eventstore.Store
-	// Handled reports whether this process's read models have applied the
+	// WaitHandled waits until this process's read models have applied the
 	// log up to a position, so that a subscription's payload shows the
 	// change that caused it (nil: payloads are fetched at once).
-	Handled func(eventstore.Position) bool
+	WaitHandled func(context.Context, eventstore.Position) error
 	// Node describes this process as a raft node (nil: not one).
 	Node func() NodeInfo
 	// Audit receives the audit entry of each subscription payload that
